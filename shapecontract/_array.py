@@ -93,9 +93,6 @@ class _ArrayMeta(type):
     def __subclasscheck__(cls, tp: type) -> bool:
         return tp is cls or framework_of_type(tp) is not None
 
-    def __repr__(cls) -> str:
-        return "Array"
-
 
 if TYPE_CHECKING:
     # To a static checker an Array is anything: numpy, torch and tensorflow share no base.
@@ -169,12 +166,15 @@ def describe_non_array(value: object) -> str:
             return f"an empty {kind}"
         inner = [v for v in value if is_array(v)]
         if len(inner) == len(value):
-            shapes = sorted({shape_of(v) or () for v in inner}, key=str)
-            shown = ", ".join(str(tuple(s)) for s in shapes[:3]) + (" ..." if len(shapes) > 3 else "")
-            frameworks = sorted({framework_of(v) or "" for v in inner})
-            what = "/".join(frameworks)
-            return f"a {kind} of {len(value)} {what} arrays with shapes {shown}"
+            shapes = sorted({shape_of(v) or () for v in inner}, key=lambda s: [d or 0 for d in s])
+            what = "/".join(sorted({framework_of(v) or "" for v in inner}))
+            if len(shapes) == 1:
+                return f"a {kind} of {len(value)} {what} arrays of shape {shapes[0]}"
+            return (f"a {kind} of {len(value)} {what} arrays of {len(shapes)} different shapes, "
+                    f"from {shapes[0]} to {shapes[-1]}")
         return f"a {kind} of {len(value)} {type(value[0]).__name__} values"
-    if isinstance(value, (int, float, complex, bool)):
+    if type(value) in (int, float, complex, bool):
         return f"a Python {type(value).__name__} ({value!r})"
+    if getattr(value, "shape", None) == () and hasattr(value, "dtype"):
+        return f"a {type(value).__module__}.{type(value).__qualname__} scalar"
     return f"a {type(value).__module__}.{type(value).__qualname__}"

@@ -210,10 +210,11 @@ def _plan(func: Callable[..., Any], hints: dict[str, Any], label: str) -> tuple[
                         contract, optional, annotation = part
                         returns.append(Slot(f"return[{i}]", contract, optional, False,
                                             _array_types(annotation)))
-                # beartype still checks the plain elements, with arrays seen as Array.
-                rest["return"] = tuple[tuple(  # type: ignore[misc]
-                    Array if p is not None else h for p, h in zip(parts, get_args(hint))
-                )]
+                if not all(parts):
+                    # beartype checks the plain elements, with the arrays seen as Array.
+                    rest["return"] = tuple[tuple(  # type: ignore[misc]
+                        Array if p is not None else h for p, h in zip(parts, get_args(hint))
+                    )]
             else:
                 rest["return"] = hint
         else:

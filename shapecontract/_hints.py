@@ -191,7 +191,7 @@ def dtype_hint(value: Any, var: str, dtype: str | None) -> str | None:
     return cast(framework_of(value) or "numpy", var, dtype)
 
 
-def type_hint(value: Any, var: str, dtype: str | None) -> str | None:
+def type_hint(value: Any, var: str, dtype: str | None, steps: int | None = None) -> str | None:
     """A non-array: stack or pad a list of arrays, convert a list of numbers."""
     if not isinstance(value, (list, tuple)) or not value:
         return None
@@ -204,8 +204,9 @@ def type_hint(value: Any, var: str, dtype: str | None) -> str | None:
                     "jax": f"jnp.stack({var})"}.get(fw, f"np.stack({var})")
         if fw == "torch":
             return f"torch.nn.utils.rnn.pad_sequence({var}, batch_first=True)"
-        return (f'keras.utils.pad_sequences({var}, dtype="{target}", padding="post") '
-                f"(sequences of unequal length; mind dtype, which defaults to int32)")
+        maxlen = f"maxlen={steps}, " if steps is not None else ""
+        return (f'keras.utils.pad_sequences({var}, {maxlen}dtype="{target}", padding="post") '
+                f"(pass dtype: it defaults to int32, which truncates float features)")
     if all(isinstance(v, (int, float, bool)) for v in value):
         return f"np.asarray({var}, dtype=np.{target})"
     return None

@@ -274,7 +274,8 @@ def _type_error(function: str, label: str, contract: Contract, value: Any,
         wanted = " or ".join(f"{t.__module__}.{t.__qualname__}" for t in types)
     return _error(
         "type", function, label, None, None, wanted, type(value).__name__, None,
-        _hints.type_hint(value, _var(label), contract.preferred_dtype()), None, contract,
+        _hints.type_hint(value, _var(label), contract.preferred_dtype(), _time_size(contract)),
+        None, contract,
         f"{_where(function, label)} must be {wanted} for {contract}, got {what}",
     )
 
@@ -298,11 +299,18 @@ def _error(kind: str, function: str, label: str | None, axis: Any, index: int | 
     )
 
 
+def _time_size(contract: Contract) -> int | None:
+    """The bound size of the contract's time axis, for a padding hint."""
+    if contract.time is None or contract.variadic_index is not None:
+        return None
+    scope = CURRENT.get()
+    sizes = {} if scope is None else {k: v for k, v in scope.sizes.items() if isinstance(v, int)}
+    return contract.shape(**sizes)[contract.time]
+
+
 def _where(function: str, label: str) -> str:
-    if label == "return":
-        return f"{function}() returned a value that"
-    if label.startswith("return["):
-        return f"{function}() returned a tuple whose element {label[6:]}"
+    if label.startswith("return"):
+        return f"{function}() return value{label[6:]}"
     if function == "check_shape":
         return f"check_shape({label})"
     return f"{function}() argument '{label}'"

@@ -1,0 +1,97 @@
+"""The seed article's three mistakes, caught at the function that made them.
+
+Each scenario is a small preprocessing pipeline for 100 machines x 1440 minutes x 3 sensors,
+written as a data scientist would, with one mistake in it. The functions carry contracts;
+the demo runs each pipeline and returns what shapecontract says at the boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import Array, Float, Int, ShapeContractError, check, dims
+
+MACHINES, STEPS, SENSORS, SITES = 100, 1440, 3, 3
+
+
+@check
+def to_model_input(readings: Float[Array, "machines steps sensors"]
+                   ) -> Float[Array, "machines steps sensors"]:
+    """Scale each sensor to [0, 1] over the whole fleet."""
+    low = readings.min(axis=(0, 1), keepdims=True)
+    high = readings.max(axis=(0, 1), keepdims=True)
+    return (readings - low) / (high - low + 1e-9)
+
+
+@check
+def one_hot_sites(site: Int[Array, "machines 1"], num_classes: int
+                  ) -> Float[Array, "machines sites"]:
+    """One-hot encode the facility each machine stands in."""
+    return np.eye(num_classes, dtype=np.float32)[site[:, 0]]
+
+
+@check
+def add_site_features(sensors: Float[Array, "machines steps sensors"],
+                      sites: Float[Array, "machines sites"]
+                      ) -> Float[Array, "machines steps sensors+sites"]:
+    """Repeat each machine's one-hot site along time and append it to its sensors."""
+    steps = sensors.shape[1]
+    repeated = np.repeat(sites[:, None, :], steps, axis=1)
+    return np.concatenate([sensors, repeated], axis=2)
+
+
+def flattened_readings() -> None:
+    """Example 1: the export is (100*1440, 3), one row per machine-minute."""
+    rng = np.random.default_rng(0)
+    readings = rng.random((MACHINES * STEPS, SENSORS))
+    with dims(steps=STEPS, sensors=SENSORS):
+        to_model_input(readings)
+
+
+def ragged_sequences() -> None:
+    """Example 2: machines logged for different lengths of time; the list goes in as is."""
+    rng = np.random.default_rng(1)
+    sequences = [rng.random((int(rng.integers(1200, 1440)), SENSORS)) for _ in range(MACHINES)]
+    with dims(steps=STEPS, sensors=SENSORS):
+        to_model_input(sequences)  # type: ignore[arg-type]
+
+
+def four_facilities() -> None:
+    """Example 3: three facilities, but the one-hot encoder is told there are four."""
+    rng = np.random.default_rng(2)
+    sensors = rng.random((MACHINES, STEPS, SENSORS))
+    location = rng.integers(0, SITES, size=(MACHINES, 1))
+    with dims(steps=STEPS, sensors=SENSORS, sites=SITES):
+        sites = one_hot_sites(location, num_classes=4)
+        add_site_features(sensors, sites)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    title: str
+    mistake: str
+    run: Callable[[], None]
+
+
+SCENARIOS = (
+    Scenario("1. Flattened sensor array",
+             "readings exported as (100*1440, 3) instead of (100, 1440, 3)", flattened_readings),
+    Scenario("2. Sequences of different lengths",
+             "a list of 100 sequences of 1200-1439 steps passed where one array was meant",
+             ragged_sequences),
+    Scenario("3. One-hot with the wrong number of classes",
+             "num_classes=4 for 3 facilities, so 7 features reach a model built for 6",
+             four_facilities),
+)
+
+
+def run_scenario(scenario: Scenario) -> ShapeContractError | None:
+    """Run one scenario; the error shapecontract raised, or None if nothing was caught."""
+    try:
+        scenario.run()
+    except ShapeContractError as error:
+        return error
+    return None
