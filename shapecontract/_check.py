@@ -56,11 +56,11 @@ def check(func: F) -> F:
         except ShapeContractError as error:
             raise error.with_traceback(None) from None
 
-    def slow_return(values: dict[str, Any], result: Any) -> None:
+    def slow_return(values: dict[str, Any], result: Any) -> dict[str, Any]:
         pairs = [(slot, values[name]) for name, slot in plan.params]
         try:
             pairs += _return_pairs(label, plan, result)
-            check_slots(label, pairs, Bindings.start())
+            return check_slots(label, pairs, Bindings.start()).sizes
         except ShapeContractError as error:
             raise error.with_traceback(None) from None
 
@@ -104,13 +104,15 @@ def _resolve_hints(func: Callable[..., Any], label: str) -> dict[str, Any]:
     closure = _closure_vars(func)
     out: dict[str, Any] = {}
     for name, hint in raw.items():
-        if isinstance(hint, str):
+        for _ in range(2):  # twice: a quoted hint under `from __future__ import annotations`
+            if not isinstance(hint, str):
+                break
             try:
                 hint = eval(hint, func.__globals__, closure)  # type: ignore[attr-defined]
             except ContractSyntaxError as error:
                 raise error.with_function(label) from None
             except Exception:
-                pass
+                break  # a forward reference: beartype resolves it later
         out[name] = hint
     return out
 

@@ -38,7 +38,7 @@ def compile_wrapper(
     inner: Callable[..., Any],
     plan: Plan,
     slow_args: Callable[[dict[str, Any]], dict[str, Any]],
-    slow_return: Callable[[dict[str, Any], Any], None],
+    slow_return: Callable[[dict[str, Any], Any], dict[str, Any]],
     origins: dict[str, str],
     label: str,
 ) -> Callable[..., Any]:
@@ -75,9 +75,9 @@ def compile_wrapper(
         checks = gen.return_checks(plan) if fast else ["raise Exception"]
         body += _guarded(prefix, checks)
         body.append(f"if not {prefix}ok:")
-        body.append(f"    {prefix}slow_return({values}, {prefix}r)")
-        if names:
-            body += _learn(prefix, names, sizes)
+        body.append(f"    {prefix}b = {prefix}slow_return({values}, {prefix}r)")
+        body += [f"    {n(name)} = {prefix}b.get({name!r}, {prefix}U)" for name in names]
+        body += _learn(prefix, names, sizes)
     body.append(f"return {prefix}r")
 
     async_ = "async " if await_ else ""

@@ -1,0 +1,69 @@
+"""What needs a fresh process: the import, the disable switch, the command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+
+def run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, **env},
+    )
+
+
+def test_import_pulls_in_no_framework() -> None:
+    result = run("""
+        import sys
+        import shapecontract
+        from shapecontract import Array, Float, check
+        @check
+        def f(x: Float[Array, "n"]) -> Float[Array, "n"]:
+            return x
+        import numpy
+        f(numpy.zeros(3))
+        print(sorted(m for m in ("torch", "tensorflow", "keras", "jax") if m in sys.modules))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_disable_switch_returns_the_function_itself() -> None:
+    code = """
+        import numpy
+        from shapecontract import Array, Float, check
+        def f(x: Float[Array, "n 3"]) -> Float[Array, "n 3"]:
+            return x
+        g = check(f)
+        print(g is f)
+        g(numpy.zeros((2, 4)))
+        print("no error")
+    """
+    off = run(code, SHAPECONTRACT_DISABLE="1")
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.split() == ["True", "no", "error"]
+    on = run(code, SHAPECONTRACT_DISABLE="0")
+    assert on.returncode == 1
+    assert on.stdout.split() == ["False"]
+    assert "ShapeContractError" in on.stderr
+
+
+def test_demo_command_shows_each_seed_mistake() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "shapecontract", "demo"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "fix: readings.reshape(100, 1440, 3)" in out
+    assert "keras.utils.pad_sequences(readings, maxlen=1440" in out
+    assert "one_hot_sites() return value: axis 1 'sites' (feature) is 4 but must be 3" in out
+
+
+def test_command_help() -> None:
+    result = subprocess.run([sys.executable, "-m", "shapecontract", "--help"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "demo" in result.stdout
