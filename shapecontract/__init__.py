@@ -24,9 +24,30 @@ from ._errors import ContractSyntaxError, ShapeContractError
 if TYPE_CHECKING:
     # Static checkers see jaxtyping's own markers, which they already understand.
     from jaxtyping import (
-        BFloat16, Bool, Complex, Complex64, Complex128, Float, Float16, Float32, Float64,
-        Inexact, Int, Int8, Int16, Int32, Int64, Integer, Num, Real, Shaped, UInt, UInt8,
-        UInt16, UInt32, UInt64,
+        BFloat16,
+        Bool,
+        Complex,
+        Complex64,
+        Complex128,
+        Float,
+        Float16,
+        Float32,
+        Float64,
+        Inexact,
+        Int,
+        Int8,
+        Int16,
+        Int32,
+        Int64,
+        Integer,
+        Num,
+        Real,
+        Shaped,
+        UInt,
+        UInt8,
+        UInt16,
+        UInt32,
+        UInt64,
     )
 else:
     from ._markers import MARKERS as _MARKERS

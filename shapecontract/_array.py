@@ -142,7 +142,10 @@ def describe(value: Any) -> str:
     if framework is None:
         return describe_non_array(value)
     shape = shape_of(value)
-    dims = "unknown rank" if shape is None else ", ".join("?" if d is None else str(d) for d in shape)
+    if shape is None:
+        dims = "unknown rank"
+    else:
+        dims = ", ".join("?" if d is None else str(d) for d in shape)
     notes = [framework]
     device = getattr(value, "device", None)
     if framework == "torch" and device is not None and str(device) != "cpu":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import types
@@ -41,7 +42,7 @@ def check(func: F) -> F:
     if disabled():
         return func
     if isinstance(func, (classmethod, staticmethod)):
-        return type(func)(check(func.__func__))  # type: ignore[return-value]
+        return type(func)(check(func.__func__))
     if not callable(func) or not hasattr(func, "__code__"):
         raise TypeError(f"@check decorates functions and methods, got {func!r}")
     label = func.__qualname__.replace("<locals>.", "")
@@ -108,7 +109,7 @@ def _resolve_hints(func: Callable[..., Any], label: str) -> dict[str, Any]:
             if not isinstance(hint, str):
                 break
             try:
-                hint = eval(hint, func.__globals__, closure)  # type: ignore[attr-defined]
+                hint = eval(hint, func.__globals__, closure)
             except ContractSyntaxError as error:
                 raise error.with_function(label) from None
             except Exception:
@@ -122,10 +123,8 @@ def _closure_vars(func: Callable[..., Any]) -> dict[str, Any]:
     cells = getattr(func, "__closure__", None) or ()
     out = {}
     for name, cell in zip(code.co_freevars if code else (), cells):
-        try:
+        with contextlib.suppress(ValueError):  # a cell not yet filled
             out[name] = cell.cell_contents
-        except ValueError:  # a cell not yet filled
-            pass
     return out
 
 
@@ -174,7 +173,8 @@ def _array_types(annotation: Any) -> tuple[type, ...] | None:
     return tuple(found) or None
 
 
-def _plan(func: Callable[..., Any], hints: dict[str, Any], label: str) -> tuple[Plan, dict[str, Any]]:
+def _plan(func: Callable[..., Any], hints: dict[str, Any], label: str
+          ) -> tuple[Plan, dict[str, Any]]:
     """Split the annotations into array slots (ours) and everything else (beartype's)."""
     import inspect
 
@@ -233,10 +233,9 @@ def _beartyped(func: Callable[..., Any], rest: dict[str, Any]) -> Callable[..., 
     from beartype import beartype
 
     twin = types.FunctionType(
-        func.__code__, func.__globals__, func.__name__,  # type: ignore[attr-defined]
-        func.__defaults__, func.__closure__,  # type: ignore[attr-defined]
+        func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__,
     )
-    twin.__kwdefaults__ = func.__kwdefaults__  # type: ignore[attr-defined]
+    twin.__kwdefaults__ = func.__kwdefaults__
     twin.__qualname__ = func.__qualname__
     twin.__module__ = func.__module__
     twin.__annotations__ = dict(rest)

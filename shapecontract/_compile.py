@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._array import ARRAY_TYPES
-from ._dims import CURRENT
+from ._dims import CURRENT, Scope
 from ._grammar import Axis
 from ._match import Slot
 
@@ -84,10 +84,12 @@ def compile_wrapper(
     source = f"{async_}def {func.__name__}({_params(sig)}):\n" + "".join(
         f"    {line}\n" for line in body
     )
-    learn = lambda scope, sz: scope.learn(sz, origins.__getitem__)  # noqa: E731
+    def learn(scope: Scope, sizes: dict[str, Any]) -> None:
+        scope.learn(sizes, origins.__getitem__)
+
     for helper in (slow_args, slow_return, learn):
         # AutoGraph's marker for its own artifacts: it calls these as they are, unconverted.
-        helper.autograph_info__ = None  # type: ignore[attr-defined]
+        setattr(helper, "autograph_info__", None)  # noqa: B010
     env: dict[str, Any] = {
         f"{prefix}get": CURRENT.get,
         f"{prefix}U": UNBOUND,
@@ -260,7 +262,8 @@ def _params(sig: inspect.Signature) -> str:
         else:
             out.append(p.name)
         nxt = params[i + 1] if i + 1 < len(params) else None
-        if p.kind is kinds.POSITIONAL_ONLY and (nxt is None or nxt.kind is not kinds.POSITIONAL_ONLY):
+        last_positional_only = nxt is None or nxt.kind is not kinds.POSITIONAL_ONLY
+        if p.kind is kinds.POSITIONAL_ONLY and last_positional_only:
             out.append("/")
     return ", ".join(out)
 

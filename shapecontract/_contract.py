@@ -173,7 +173,8 @@ class Contract:
             for other in roles:
                 if other != role and roles[other] == matches[0] and overrides[other] is None:
                     roles[other] = None
-        return Contract(self.axes, self.dims, self.dtype_marker, self.dtypes, **roles)
+        return Contract(self.axes, self.dims, self.dtype_marker, self.dtypes,
+                        roles["batch"], roles["time"], roles["feature"])
 
 
 _CACHE: dict[tuple[Any, ...], Contract] = {}
@@ -184,11 +185,11 @@ def _cached(dims: str, marker: str, dtypes: tuple[Any, ...] | None) -> Contract:
     contract = _CACHE.get(key)
     if contract is None:
         axes = parse_dims(dims)
-        contract = _CACHE[key] = Contract(axes, dims.strip(), marker, dtypes, **_roles(axes))
+        contract = _CACHE[key] = Contract(axes, dims.strip(), marker, dtypes, *_roles(axes))
     return contract
 
 
-def _roles(axes: tuple[Axis, ...]) -> dict[str, int | None]:
+def _roles(axes: tuple[Axis, ...]) -> tuple[int | None, int | None, int | None]:
     """Feature is the last axis; batch the one named like a batch, else the first; time the
     one named like time, else the one left over in a rank-3 contract."""
     fixed_rank = [i for i, a in enumerate(axes) if a.kind != "variadic"]
@@ -196,7 +197,7 @@ def _roles(axes: tuple[Axis, ...]) -> dict[str, int | None]:
         # A variadic axis leaves the positions open; only the last axis keeps its role.
         last = len(axes) - 1
         feature = last if axes and axes[last].kind != "variadic" else None
-        return {"batch": None, "time": None, "feature": feature}
+        return None, None, feature
     feature = len(axes) - 1
     named = {a.name: i for i, a in enumerate(axes) if a.name is not None}
     batch = next((named[n] for n in named if n in BATCH_NAMES and named[n] != feature), None)
@@ -206,5 +207,5 @@ def _roles(axes: tuple[Axis, ...]) -> dict[str, int | None]:
     if time is None and len(axes) == 3:
         rest = [i for i in range(3) if i not in (batch, feature)]
         time = rest[0] if len(rest) == 1 else None
-    return {"batch": batch, "time": time, "feature": feature}
+    return batch, time, feature
 

@@ -56,7 +56,7 @@ def ragged_sequences() -> None:
     rng = np.random.default_rng(1)
     sequences = [rng.random((int(rng.integers(1200, 1440)), SENSORS)) for _ in range(MACHINES)]
     with dims(steps=STEPS, sensors=SENSORS):
-        to_model_input(sequences)  # type: ignore[arg-type]
+        to_model_input(sequences)
 
 
 def four_facilities() -> None:

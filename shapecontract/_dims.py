@@ -79,7 +79,7 @@ class Scope:
 CURRENT: ContextVar[Scope | None] = ContextVar("shapecontract_dims", default=None)
 
 
-class dims:  # noqa: N801 - used like a function: `with dims(steps=1440):`
+class dims:
     """Sizes that hold for every checked call inside the block.
 
     ``dims(steps=1440, sensors=3)`` fixes sizes; ``dims("machines")`` declares a name that

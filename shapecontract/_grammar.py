@@ -9,8 +9,8 @@ jaxtyping, arithmetic is parsed here, once, so a typo fails at decoration and no
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import CodeType
 from typing import Literal
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._array import framework_of, is_array, shape_of
@@ -102,7 +102,7 @@ def _fits(actual: Sequence[int | None], expected: Expected) -> bool:
 
 
 def rank_hint(value: Any, var: str, expected: Expected,
-              roles: dict[int, str]) -> str | None:
+              roles: Mapping[int, str]) -> str | None:
     """A rank mismatch: squeeze or add an axis where that fits, else reshape by element count."""
     fw = framework_of(value) or "numpy"
     actual = shape_of(value)
