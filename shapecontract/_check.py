@@ -50,20 +50,22 @@ def check(func: F) -> F:
     plan, rest = _plan(func, hints, label)
     inner = _beartyped(func, rest) if _needs_beartype(rest) else func
 
-    def slow_args(values: dict[str, Any]) -> dict[str, Any]:
+    # The slow paths return their error rather than raise it: the wrapper raises it, so the
+    # user's traceback ends at the checked call, not inside this library.
+    def slow_args(values: dict[str, Any]) -> dict[str, Any] | ShapeContractError:
         pairs = [(slot, values[name]) for name, slot in plan.params]
         try:
             return check_slots(label, pairs, Bindings.start()).sizes
         except ShapeContractError as error:
-            raise error.with_traceback(None) from None
+            return error.with_traceback(None)
 
-    def slow_return(values: dict[str, Any], result: Any) -> dict[str, Any]:
+    def slow_return(values: dict[str, Any], result: Any) -> dict[str, Any] | ShapeContractError:
         pairs = [(slot, values[name]) for name, slot in plan.params]
         try:
             pairs += _return_pairs(label, plan, result)
             return check_slots(label, pairs, Bindings.start()).sizes
         except ShapeContractError as error:
-            raise error.with_traceback(None) from None
+            return error.with_traceback(None)
 
     wrapper = compile_wrapper(func, inner, plan, slow_args, slow_return, _origins(label, plan),
                               label)

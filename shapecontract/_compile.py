@@ -18,6 +18,7 @@ from typing import Any
 
 from ._array import ARRAY_TYPES
 from ._dims import CURRENT, Scope
+from ._errors import ShapeContractError
 from ._grammar import Axis
 from ._match import Slot
 
@@ -37,8 +38,8 @@ def compile_wrapper(
     func: Callable[..., Any],
     inner: Callable[..., Any],
     plan: Plan,
-    slow_args: Callable[[dict[str, Any]], dict[str, Any]],
-    slow_return: Callable[[dict[str, Any], Any], dict[str, Any]],
+    slow_args: Callable[[dict[str, Any]], dict[str, Any] | ShapeContractError],
+    slow_return: Callable[[dict[str, Any], Any], dict[str, Any] | ShapeContractError],
     origins: dict[str, str],
     label: str,
 ) -> Callable[..., Any]:
@@ -67,6 +68,7 @@ def compile_wrapper(
         body += _guarded(prefix, checks)
         body.append(f"if not {prefix}ok:")
         body.append(f"    {prefix}b = {prefix}slow_args({values})")
+        body.append(f"    if type({prefix}b) is not dict: raise {prefix}b")
         body += [f"    {n(name)} = {prefix}b.get({name!r}, {prefix}U)" for name in names]
         body += _learn(prefix, names, sizes)
     await_ = "await " if inspect.iscoroutinefunction(func) else ""
@@ -76,6 +78,7 @@ def compile_wrapper(
         body += _guarded(prefix, checks)
         body.append(f"if not {prefix}ok:")
         body.append(f"    {prefix}b = {prefix}slow_return({values}, {prefix}r)")
+        body.append(f"    if type({prefix}b) is not dict: raise {prefix}b")
         body += [f"    {n(name)} = {prefix}b.get({name!r}, {prefix}U)" for name in names]
         body += _learn(prefix, names, sizes)
     body.append(f"return {prefix}r")
@@ -100,7 +103,7 @@ def compile_wrapper(
         f"{prefix}learn": learn,
         **gen.env,
     }
-    filename = f"<shapecontract check of {label} at {id(func):#x}>"
+    filename = f"<@check of {func.__module__}.{label}>"
     # Registered with linecache so inspect.getsource works: tracebacks show the line, and
     # AutoGraph can convert the wrapper (and, through it, the user's function) in tf.function.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)

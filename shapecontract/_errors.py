@@ -105,6 +105,11 @@ class ShapeContractError(TypeError, ValueError):
         return (_rebuild, (self.__dict__.copy(),))
 
 
+# Shown as shapecontract.ShapeContractError in tracebacks: the public name, not the module.
+ContractSyntaxError.__module__ = "shapecontract"
+ShapeContractError.__module__ = "shapecontract"
+
+
 def _rebuild(state: dict[str, Any]) -> ShapeContractError:
     fields = ("kind", "function", "argument", "axis", "axis_index", "expected", "actual",
               "origin", "hint", "value", "contract", "summary", "details")

@@ -296,7 +296,17 @@ def test_error_pickles_with_its_attributes() -> None:
         "y", 4, 3, str(info.value))
 
 
-def test_traceback_does_not_chain_internal_exceptions() -> None:
+def test_traceback_ends_at_the_checked_call() -> None:
+    import traceback
+
+    import shapecontract
+
     with pytest.raises(ShapeContractError) as info:
         pair(arr(4, 5, 3), arr(3, 1))
-    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert info.value.__cause__ is None and info.value.__context__ is None
+    package = shapecontract.__file__.rsplit("/", 1)[0]
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert not any(f.filename.startswith(package) for f in frames)
+    assert frames[-1].filename == "<@check of test_check.pair>"
+    assert "".join(traceback.format_exception_only(info.value)).startswith(
+        "shapecontract.ShapeContractError: pair() argument 'y'")
