@@ -16,6 +16,9 @@ Shape = tuple["int | None", ...]
 # Types known to be arrays, and to which framework they belong. The compiled checks read
 # ``ARRAY_TYPES`` directly: one set lookup per argument on the fast path.
 ARRAY_TYPES: set[type] = set()
+# Shape types that index slowly (tensorflow's TensorShape: each len() and [i] runs Python
+# code), with the method that turns one into a list once per check.
+SHAPE_TO_LIST: dict[type, Callable[[Any], list[int | None]]] = {}
 _FRAMEWORK: dict[type, str] = {}
 _NOT_ARRAYS: set[type] = set()
 
@@ -71,6 +74,9 @@ def framework_of_type(tp: type) -> str | None:
         if candidates and issubclass(tp, candidates):
             _FRAMEWORK[tp] = name
             ARRAY_TYPES.add(tp)
+            tensor_shape = _attr("tensorflow", "TensorShape")
+            if name == "tensorflow" and isinstance(tensor_shape, type):
+                SHAPE_TO_LIST[tensor_shape] = tensor_shape.as_list
             return name
     if len(_NOT_ARRAYS) < 1024:
         _NOT_ARRAYS.add(tp)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._array import ARRAY_TYPES
+from ._array import ARRAY_TYPES, SHAPE_TO_LIST
 from ._dims import CURRENT, Scope
 from ._errors import ShapeContractError
 from ._grammar import Axis
@@ -97,6 +97,7 @@ def compile_wrapper(
         f"{prefix}get": CURRENT.get,
         f"{prefix}U": UNBOUND,
         f"{prefix}AT": ARRAY_TYPES,
+        f"{prefix}SL": SHAPE_TO_LIST,
         f"{prefix}inner": inner,
         f"{prefix}slow_args": slow_args,
         f"{prefix}slow_return": slow_return,
@@ -196,8 +197,10 @@ class _Generator:
             lines = [f"if not isinstance({var}, {p}T{k}): raise Exception", *lines]
         if contract.dtypes is not None:
             self.env[f"{p}D{k}"] = contract.accepted_dtypes
-            lines.append(f"if {var}.dtype not in {p}D{k}: raise Exception")
+            lines.append(f"if id({var}.dtype) not in {p}D{k}: raise Exception")
         lines.append(f"{shape} = {var}.shape")
+        lines.append(f"if type({shape}) is not tuple and type({shape}) in {p}SL: "
+                     f"{shape} = {p}SL[type({shape})]({shape})")
         n = len(contract.axes)
         v = contract.variadic_index
         if v is None:

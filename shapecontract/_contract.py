@@ -32,8 +32,14 @@ class Contract:
     batch: int | None = None
     time: int | None = None
     feature: int | None = None
-    # dtypes seen and accepted: the compiled checks test membership here, no string work.
-    accepted_dtypes: set[Any] = field(default_factory=set, repr=False, compare=False)
+    # dtypes seen and accepted, by id (the dtype object kept alive as the value): the compiled
+    # checks test `id(x.dtype) in accepted_dtypes`, which no dtype's own __hash__ slows down.
+    accepted_dtypes: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def accept_dtype(self, dtype: Any) -> None:
+        """Remember an accepted dtype object (a bounded cache: odd dtypes take the slow path)."""
+        if len(self.accepted_dtypes) < 64:
+            self.accepted_dtypes[id(dtype)] = dtype
 
     @staticmethod
     def of(annotation: Any, *, batch: str | None = None, time: str | None = None,

@@ -96,8 +96,10 @@ def crop(var: str, axis: int, size: int) -> str:
 
 
 def _fits(actual: Sequence[int | None], expected: Expected) -> bool:
+    # An unknown actual size (a symbolic tensor) fits only an axis nothing constrains: a hint
+    # must not rest on a guess.
     return len(actual) == len(expected) and all(
-        e is None or a is None or a == e for a, e in zip(actual, expected)
+        e is None or (a is not None and a == e) for a, e in zip(actual, expected)
     )
 
 

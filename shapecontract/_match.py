@@ -107,7 +107,7 @@ def _check_value(function: str, label: str, contract: Contract, value: Any,
                 _check_axis(function, label, contract, value, index, axis, size, bindings, before)
     name = dtype_name(value)
     if contract.accepts_dtype(name):
-        contract.accepted_dtypes.add(value.dtype)
+        contract.accept_dtype(value.dtype)
     else:
         raise _dtype_error(function, label, contract, value, name)
 
@@ -336,6 +336,8 @@ def _expected_shape(contract: Contract, bindings: Bindings) -> tuple[int | None,
 
 
 def _known_sizes(contract: Contract, bindings: Bindings) -> str:
+    if contract.variadic_index is not None:
+        return ""
     shape = _expected_shape(contract, bindings)
     if all(s is None for s in shape):
         return ""

@@ -4,8 +4,8 @@ of the error it raises."""
 from __future__ import annotations
 
 import inspect
-import re
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -272,7 +272,7 @@ def test_numpy_only_annotation_rejects_torch() -> None:
         return None
 
     f(arr(3))
-    with pytest.raises(ShapeContractError, match="numpy.ndarray"):
+    with pytest.raises(ShapeContractError, match=r"numpy\.ndarray"):
         f(torch.zeros(3))
 
 
