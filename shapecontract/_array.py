@@ -74,7 +74,7 @@ def framework_of_type(tp: type) -> str | None:
         if candidates and issubclass(tp, candidates):
             _FRAMEWORK[tp] = name
             ARRAY_TYPES.add(tp)
-            tensor_shape = _attr("tensorflow", "TensorShape")
+            tensor_shape: Any = _attr("tensorflow", "TensorShape")
             if name == "tensorflow" and isinstance(tensor_shape, type):
                 SHAPE_TO_LIST[tensor_shape] = tensor_shape.as_list
             return name

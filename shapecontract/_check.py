@@ -15,6 +15,7 @@ import jaxtyping
 from ._array import Array
 from ._compile import Plan, compile_wrapper
 from ._contract import Contract
+from ._dims import CURRENT
 from ._errors import ContractSyntaxError, ShapeContractError
 from ._match import Bindings, Slot, check_slots, tuple_error
 
@@ -87,8 +88,6 @@ def check_shape(value: Any, annotation: Any, /, **sizes: int | tuple[int, ...]) 
                                Bindings.start(sizes, "check_shape"))
     except ShapeContractError as error:
         raise error.with_traceback(None) from None
-    from ._dims import CURRENT
-
     scope = CURRENT.get()
     if scope is not None and scope.pending:
         scope.learn(bindings.sizes, lambda name: bindings.origins[name])
