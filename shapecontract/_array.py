@@ -74,9 +74,10 @@ def framework_of_type(tp: type) -> str | None:
         if candidates and issubclass(tp, candidates):
             _FRAMEWORK[tp] = name
             ARRAY_TYPES.add(tp)
-            tensor_shape: Any = _attr("tensorflow", "TensorShape")
-            if name == "tensorflow" and isinstance(tensor_shape, type):
-                SHAPE_TO_LIST[tensor_shape] = tensor_shape.as_list
+            tensor_shape = _attr("tensorflow", "TensorShape")
+            as_list = _attr("tensorflow", "TensorShape", "as_list")
+            if name == "tensorflow" and isinstance(tensor_shape, type) and callable(as_list):
+                SHAPE_TO_LIST[tensor_shape] = as_list
             return name
     if len(_NOT_ARRAYS) < 1024:
         _NOT_ARRAYS.add(tp)
