@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._array import framework_of, is_array, shape_of
 
 Expected = tuple["int | None", ...]
+Fits = Callable[[tuple[int, ...]], bool]
 
 _TORCH_CASTS = {"float32": "float()", "float64": "double()", "int64": "long()",
                 "int32": "int()", "bool": "bool()", "float16": "half()"}
@@ -95,24 +96,26 @@ def crop(var: str, axis: int, size: int) -> str:
     return f"{var}[{':, ' * axis}:{size}]"
 
 
-def _fits(actual: Sequence[int | None], expected: Expected) -> bool:
-    # An unknown actual size (a symbolic tensor) fits only an axis nothing constrains: a hint
-    # must not rest on a guess.
-    return len(actual) == len(expected) and all(
-        e is None or (a is not None and a == e) for a, e in zip(actual, expected)
-    )
+def _known(shape: Sequence[int | None] | None) -> tuple[int, ...] | None:
+    """The shape if every size is known: a rearranging hint must not rest on a guess."""
+    if shape is None or any(d is None for d in shape):
+        return None
+    return tuple(d for d in shape if d is not None)
 
 
-def rank_hint(value: Any, var: str, expected: Expected,
-              roles: Mapping[int, str]) -> str | None:
-    """A rank mismatch: squeeze or add an axis where that fits, else reshape by element count."""
+def rank_hint(value: Any, var: str, expected: Expected, roles: Mapping[int, str],
+              fits: Fits) -> str | None:
+    """A rank mismatch: squeeze or add an axis where that fits, else reshape by element count.
+
+    ``fits`` says whether a candidate shape passes the whole contract (repeated names and
+    arithmetic included), so every hint offered is one that works.
+    """
     fw = framework_of(value) or "numpy"
-    actual = shape_of(value)
+    actual = _known(shape_of(value))
     if actual is None:
         return None
     if len(actual) == len(expected) - 1:
-        spots = [k for k in range(len(expected))
-                 if _fits((*actual[:k], 1, *actual[k:]), expected)]
+        spots = [k for k in range(len(expected)) if fits((*actual[:k], 1, *actual[k:]))]
         if len(spots) == 1:
             return expand(fw, var, spots[0])
         if len(spots) > 1:
@@ -120,9 +123,10 @@ def rank_hint(value: Any, var: str, expected: Expected,
             return " or ".join(options)
     if len(actual) == len(expected) + 1:
         for k, size in enumerate(actual):
-            if size == 1 and _fits((*actual[:k], *actual[k + 1:]), expected):
+            if size == 1 and fits((*actual[:k], *actual[k + 1:])):
                 return squeeze(fw, var, k)
-    return _reshape_hint(fw, var, actual, expected)
+    shape = _reshaped(actual, expected)
+    return reshape(fw, var, shape) if shape is not None and fits(shape) else None
 
 
 def _as_role(role: str | None, axis: int) -> str:
@@ -132,35 +136,32 @@ def _as_role(role: str | None, axis: int) -> str:
     }.get(role or "", f"(a new axis {axis} of size 1)")
 
 
-def _reshape_hint(fw: str, var: str, actual: Sequence[int | None],
-                  expected: Expected) -> str | None:
-    if any(a is None for a in actual):
-        return None
-    total = math.prod(a for a in actual if a is not None)
+def _reshaped(actual: tuple[int, ...], expected: Expected) -> tuple[int, ...] | None:
+    """The expected shape with its one unknown size filled in from the element count."""
+    total = math.prod(actual)
     known = [e for e in expected if e is not None]
     unknown = len(expected) - len(known)
     known_total = math.prod(known)
     if unknown > 1 or known_total == 0:
         return None
-    if unknown == 1:
-        if total % known_total:
-            return None
-        shape = [e if e is not None else total // known_total for e in expected]
-    else:
-        if total != known_total:
-            return None
-        shape = [e for e in expected if e is not None]
-    return reshape(fw, var, shape)
+    if unknown == 0:
+        return tuple(known) if total == known_total else None
+    if total % known_total:
+        return None
+    return tuple(e if e is not None else total // known_total for e in expected)
 
 
-def size_hint(value: Any, var: str, expected: Expected, axis: int,
-              role: str | None) -> str | None:
+def size_hint(value: Any, var: str, expected: Expected, axis: int, role: str | None,
+              fits: Fits) -> str | None:
     """A size mismatch: permute when the shape is a permutation, pad or crop a time axis."""
     fw = framework_of(value) or "numpy"
     actual = shape_of(value)
     if actual is None:
         return None
-    perm = _permutation(actual, expected)
+    known = _known(actual)
+    # Two sizes pinned at least: with fewer, "a permutation fits" says little.
+    pinned = sum(e is not None for e in expected) >= 2
+    perm = _permutation(known, fits) if known is not None and pinned else None
     if perm is not None:
         return permute(fw, var, perm)
     want, got = expected[axis], actual[axis]
@@ -171,19 +172,18 @@ def size_hint(value: Any, var: str, expected: Expected, axis: int,
     return None
 
 
-def _permutation(actual: Sequence[int | None], expected: Expected) -> tuple[int, ...] | None:
-    """The permutation with the fewest moved axes that makes actual fit expected, if any."""
+def _permutation(actual: tuple[int, ...], fits: Fits) -> tuple[int, ...] | None:
+    """The permutation with the fewest moved axes that makes the shape fit, if any."""
     rank = len(actual)
-    if rank != len(expected) or rank > 6 or sum(e is not None for e in expected) < 2:
+    if rank > 6:
         return None
     best: tuple[int, ...] | None = None
     for perm in itertools.permutations(range(rank)):
-        if perm == tuple(range(rank)):
+        moved = sum(p != i for i, p in enumerate(perm))
+        if moved == 0 or (best is not None and moved >= sum(p != i for i, p in enumerate(best))):
             continue
-        if _fits([actual[p] for p in perm], expected):
-            moved = sum(p != i for i, p in enumerate(perm))
-            if best is None or moved < sum(p != i for i, p in enumerate(best)):
-                best = perm
+        if fits(tuple(actual[p] for p in perm)):
+            best = perm
     return best
 
 

@@ -8,7 +8,7 @@ disagree, this one is right, and the fast path only ever passes what this one pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,11 +100,11 @@ def _check_value(function: str, label: str, contract: Contract, value: Any,
     shape = shape_of(value)
     if shape is not None:
         _check_rank(function, label, contract, value, shape, before)
-        for index, axis, size in _align(contract, shape):
-            if axis.kind == "expr":
-                deferred.append((label, contract, value, index, axis, size))
-            else:
-                _check_axis(function, label, contract, value, index, axis, size, bindings, before)
+        exprs: list[tuple[int, Axis, Any]] = []
+        conflict = bind_shape(contract, shape, bindings, _origin(function, label), exprs)
+        if conflict is not None:
+            raise _size_error(function, label, contract, value, conflict, before)
+        deferred.extend((label, contract, value, *e) for e in exprs)
     name = dtype_name(value)
     if contract.accepts_dtype(name):
         contract.accept_dtype(value.dtype)
@@ -112,23 +112,26 @@ def _check_value(function: str, label: str, contract: Contract, value: Any,
         raise _dtype_error(function, label, contract, value, name)
 
 
+def _rank_fits(contract: Contract, rank: int) -> bool:
+    n = len(contract.axes)
+    return rank == n if contract.variadic_index is None else rank >= n - 1
+
+
 def _check_rank(function: str, label: str, contract: Contract, value: Any,
                 shape: tuple[int | None, ...], before: Bindings) -> None:
+    if _rank_fits(contract, len(shape)):
+        return
     n = len(contract.axes)
-    if contract.variadic_index is None:
-        if len(shape) == n:
-            return
-        needs = f"{n}"
-    else:
-        if len(shape) >= n - 1:
-            return
-        needs = f"at least {n - 1}"
-    expected = _expected_shape(contract, before) if contract.variadic_index is None else None
-    roles = {i: r for i in range(n) if (r := contract.role_of(i))}
-    hint = _hints.rank_hint(value, _var(label), expected, roles) if expected else None
+    variadic = contract.variadic_index is not None
+    needs = f"at least {n - 1}" if variadic else f"{n}"
+    hint = None
+    if not variadic:
+        roles = {i: r for i in range(n) if (r := contract.role_of(i))}
+        hint = _hints.rank_hint(value, _var(label), _expected_shape(contract, before), roles,
+                                _fits(contract, before))
     axes = "axis" if len(shape) == 1 else "axes"
     raise _error(
-        "rank", function, label, None, None, needs if contract.variadic_index is not None else n,
+        "rank", function, label, None, None, needs if variadic else n,
         len(shape), None, hint, value, contract,
         f"{_where(function, label)} has {len(shape)} {axes} {_shape_text(shape)} but its contract "
         f'"{contract.dims}" needs {needs}{_known_sizes(contract, before)}; got {describe(value)}',
@@ -149,51 +152,81 @@ def _align(contract: Contract, shape: tuple[int | None, ...]) -> Iterable[tuple[
     return out
 
 
-def _check_axis(function: str, label: str, contract: Contract, value: Any, index: int,
-                axis: Axis, size: Any, bindings: Bindings, before: Bindings) -> None:
+@dataclass(frozen=True)
+class Conflict:
+    """The first axis of a shape that disagrees with its contract and the sizes bound."""
+
+    index: int
+    axis: Axis
+    expected: Any
+    actual: Any
+    origin: str
+
+
+def bind_shape(contract: Contract, shape: tuple[int | None, ...], bindings: Bindings,
+               origin: Callable[[int], str],
+               exprs: list[tuple[int, Axis, Any]] | None = None) -> Conflict | None:
+    """Bind a shape's sizes into ``bindings``; the first conflict, or None.
+
+    Arithmetic axes go to ``exprs`` when given (a later argument may bind their names);
+    without it they are checked here, and skipped where a name is still unbound.
+    """
+    own: list[tuple[int, Axis, Any]] = []
+    for index, axis, size in _align(contract, shape):
+        if axis.kind == "expr":
+            own.append((index, axis, size))
+            continue
+        conflict = _bind_axis(index, axis, size, bindings, origin)
+        if conflict is not None:
+            return conflict
+    if exprs is not None:
+        exprs.extend(own)
+        return None
+    for index, axis, size in own:
+        try:
+            conflict = _expr_conflict(index, axis, size, bindings)
+        except KeyError:
+            continue
+        if conflict is not None:
+            return conflict
+    return None
+
+
+def _bind_axis(index: int, axis: Axis, size: Any, bindings: Bindings,
+               origin: Callable[[int], str]) -> Conflict | None:
     if axis.kind == "any" or (axis.kind == "variadic" and axis.name is None):
-        return
+        return None
     if axis.kind == "variadic":
-        _check_variadic(function, label, contract, value, index, axis, size, bindings)
-        return
+        return _bind_variadic(index, axis, size, bindings, origin)
     if size is None or (axis.broadcast and size == 1):
-        return  # an unknown size (symbolic tensor) binds nothing and never fails
+        return None  # an unknown size (symbolic tensor) binds nothing and never fails
     if axis.kind == "fixed":
-        if size != axis.size:
-            raise _size_error(function, label, contract, value, index, axis, axis.size, size,
-                              "the contract", before)
-        return
+        return None if size == axis.size else Conflict(index, axis, axis.size, size,
+                                                       "the contract")
     name = axis.name or ""
     bound = bindings.sizes.get(name)
     if bound is None:
         bindings.sizes[name] = size
-        bindings.origins[name] = _origin(function, label, index)
-    elif bound != size:
-        raise _size_error(function, label, contract, value, index, axis, bound, size,
-                          bindings.origins[name], before)
+        bindings.origins[name] = origin(index)
+        return None
+    return None if bound == size else Conflict(index, axis, bound, size, bindings.origins[name])
 
 
-def _check_variadic(function: str, label: str, contract: Contract, value: Any, index: int,
-                    axis: Axis, sizes: tuple[int | None, ...], bindings: Bindings) -> None:
+def _bind_variadic(index: int, axis: Axis, sizes: tuple[int | None, ...], bindings: Bindings,
+                   origin: Callable[[int], str]) -> Conflict | None:
     name = axis.name or ""
     bound = bindings.sizes.get(name)
     if bound is None:
         bindings.sizes[name] = sizes
-        bindings.origins[name] = _origin(function, label, index)
-        return
+        bindings.origins[name] = origin(index)
+        return None
     if axis.broadcast:
         fits = _broadcastable(bound, sizes)
     else:
         fits = len(bound) == len(sizes) and all(
             a is None or b is None or a == b for a, b in zip(bound, sizes)
         )
-    if not fits:
-        raise _error(
-            "size", function, label, f"*{name}", index, tuple(bound), sizes,
-            bindings.origins[name], None, value, contract,
-            f"{_where(function, label)}: axes '*{name}' are {_shape_text(sizes)} but must be "
-            f"{_shape_text(bound)} (set by {bindings.origins[name]}); got {describe(value)}",
-        )
+    return None if fits else Conflict(index, axis, tuple(bound), sizes, bindings.origins[name])
 
 
 def _broadcastable(a: tuple[int | None, ...], b: tuple[int | None, ...]) -> bool:
@@ -203,11 +236,22 @@ def _broadcastable(a: tuple[int | None, ...], b: tuple[int | None, ...]) -> bool
     return True
 
 
+def _expr_conflict(index: int, axis: Axis, size: int | None,
+                   bindings: Bindings) -> Conflict | None:
+    """An arithmetic axis against the sizes bound; KeyError when one of its names is unbound."""
+    want = evaluate(axis.expr or "", {k: v for k, v in bindings.sizes.items()
+                                      if isinstance(v, int)})
+    if size is None or size == want or (axis.broadcast and size == 1):
+        return None
+    used = ", ".join(f"{n}={bindings.sizes[n]} from {bindings.origins[n]}"
+                     for n in axis.names_used)
+    return Conflict(index, axis, want, size, used)
+
+
 def _check_expr(function: str, label: str, contract: Contract, value: Any, index: int,
                 axis: Axis, size: int | None, bindings: Bindings) -> None:
     try:
-        want = evaluate(axis.expr or "", {k: v for k, v in bindings.sizes.items()
-                                          if isinstance(v, int)})
+        conflict = _expr_conflict(index, axis, size, bindings)
     except KeyError:
         missing = [n for n in axis.names_used if not isinstance(bindings.sizes.get(n), int)]
         names = ", ".join(missing)
@@ -218,38 +262,47 @@ def _check_expr(function: str, label: str, contract: Contract, value: Any, index
             f"{names} {'is' if len(missing) == 1 else 'are'} bound by no argument and no dims() "
             f"block; got {describe(value)}",
         ) from None
-    if size is None or size == want or (axis.broadcast and size == 1):
-        return
-    used = ", ".join(f"{n}={bindings.sizes[n]} from {bindings.origins[n]}"
-                     for n in axis.names_used)
-    raise _error(
-        "size", function, label, axis.label, index, want, size, used,
-        None, value, contract,
-        f"{_where(function, label)}: axis {index} '{axis.token}' is {size} but must be {want} "
-        f"(set by {used}); got {describe(value)}",
-    )
+    if conflict is not None:
+        raise _size_error(function, label, contract, value, conflict, bindings)
+
+
+def _fits(contract: Contract, before: Bindings) -> Callable[[tuple[int, ...]], bool]:
+    """Whether a candidate shape (a hint's result) would pass, given the sizes bound before."""
+    def fits(shape: tuple[int, ...]) -> bool:
+        probe = before.copy()
+        return _rank_fits(contract, len(shape)) and bind_shape(
+            contract, shape, probe, lambda i: "") is None
+    return fits
 
 
 # -- building the errors ------------------------------------------------------------------------
 
 
-def _size_error(function: str, label: str, contract: Contract, value: Any, index: int,
-                axis: Axis, expected: Any, actual: Any, origin: str,
+def _size_error(function: str, label: str, contract: Contract, value: Any, conflict: Conflict,
                 before: Bindings) -> ShapeContractError:
+    index, axis = conflict.index, conflict.axis
+    expected, actual = conflict.expected, conflict.actual
+    if axis.kind == "variadic":
+        return _error(
+            "size", function, label, f"*{axis.name}", index, expected, actual, conflict.origin,
+            None, value, contract,
+            f"{_where(function, label)}: axes '*{axis.name}' are {_shape_text(actual)} but must "
+            f"be {_shape_text(expected)} (set by {conflict.origin}); got {describe(value)}",
+        )
     role = contract.role_of(index) if contract.variadic_index is None else None
     hint = None
     if contract.variadic_index is None:
         wanted = _expected_shape(contract, before)
         if wanted[index] is None:  # bound by this very value: ask for the size it must match
             wanted = (*wanted[:index], expected, *wanted[index + 1:])
-        hint = _hints.size_hint(value, _var(label), wanted, index, role)
+        hint = _hints.size_hint(value, _var(label), wanted, index, role, _fits(contract, before))
     name = f" '{axis.label}'" if axis.label != str(axis.size) else ""
     role_text = f" ({role})" if role and role != axis.label else ""
     return _error(
         "size", function, label, axis.label if axis.kind != "fixed" else index, index, expected,
-        actual, origin, hint, value, contract,
+        actual, conflict.origin, hint, value, contract,
         f"{_where(function, label)}: axis {index}{name}{role_text} is {actual} but must be "
-        f"{expected} (set by {origin}); got {describe(value)}",
+        f"{expected} (set by {conflict.origin}); got {describe(value)}",
     )
 
 
@@ -317,18 +370,22 @@ def _where(function: str, label: str) -> str:
 
 
 def _var(label: str) -> str:
-    """The name a hint's code uses for the value: the parameter itself where it has one."""
+    """The expression a hint's code uses for the value: the parameter (``readings``,
+    ``readings[0]`` for ``*readings``), or ``result`` for the return value."""
     if label.startswith("return"):
         return "result" + label[6:]
-    return label if label.isidentifier() else "x"
+    return label
 
 
-def _origin(function: str, label: str, index: int) -> str:
+def _origin(function: str, label: str) -> Callable[[int], str]:
+    """Where a size bound at an axis of this value came from, in words."""
     if label.startswith("return"):
-        return f"{function}() {label.replace('return', 'return value', 1)} axis {index}"
-    if function == "check_shape":
-        return f"check_shape({label}) axis {index}"
-    return f"argument '{label}' axis {index}"
+        place = f"{function}() {label.replace('return', 'return value', 1)}"
+    elif function == "check_shape":
+        place = f"check_shape({label})"
+    else:
+        place = f"argument '{label}'"
+    return lambda index: f"{place} axis {index}"
 
 
 def _expected_shape(contract: Contract, bindings: Bindings) -> tuple[int | None, ...]:
