@@ -47,7 +47,9 @@ def _keras_types() -> tuple[type, ...]:
 
 
 def _jax_types() -> tuple[type, ...]:
-    return tuple(t for t in (_attr("jax", "Array"),) if isinstance(t, type))
+    # Tracers (inside jit, vmap, grad) pass isinstance(x, jax.Array) but are no subclass of it.
+    found = (_attr("jax", "Array"), _attr("jax", "core", "Tracer"))
+    return tuple(t for t in found if isinstance(t, type))
 
 
 def _numpy_types() -> tuple[type, ...]:
