@@ -194,35 +194,29 @@ def _plan(func: Callable[..., Any], hints: dict[str, Any], label: str
         params.append((name, Slot(name, contract, optional, many, _array_types(annotation))))
 
     returns: list[Slot] = []
-    return_tuple = False
+    return_length = None
     if "return" in hints:
         hint = hints["return"]
         found = _contract_of(hint, label, "return")
+        parts = get_args(hint) if get_origin(hint) is tuple else ()
         if found is not None:
             contract, optional, annotation = found
             returns.append(Slot("return", contract, optional, False, _array_types(annotation)))
-        elif get_origin(hint) is tuple and get_args(hint) and Ellipsis not in get_args(hint):
-            parts = [_contract_of(h, label, f"return[{i}]") for i, h in enumerate(get_args(hint))]
-            if any(parts):
-                return_tuple = True
-                for i, part in enumerate(parts):
-                    if part is None:
-                        # A plain element (an int, a str) in a tuple of arrays: any shape.
-                        returns.append(Slot(f"return[{i}]", Contract.of("..."), True))
-                    else:
-                        contract, optional, annotation = part
-                        returns.append(Slot(f"return[{i}]", contract, optional, False,
-                                            _array_types(annotation)))
-                if not all(parts):
-                    # beartype checks the plain elements, with the arrays seen as Array.
-                    rest["return"] = tuple[tuple(  # type: ignore[misc]
-                        Array if p is not None else h for p, h in zip(parts, get_args(hint))
-                    )]
-            else:
-                rest["return"] = hint
+        elif parts and Ellipsis not in parts and any(_contract_of(h, label, "") for h in parts):
+            return_length = len(parts)
+            for i, part in enumerate(parts):
+                found = _contract_of(part, label, f"return[{i}]")
+                if found is not None:
+                    contract, optional, annotation = found
+                    returns.append(Slot(f"return[{i}]", contract, optional, False,
+                                        _array_types(annotation), position=i))
+            if len(returns) < len(parts):
+                # beartype checks the plain elements (an int, a str), the arrays seen as Array.
+                plain = tuple(Array if _contract_of(h, label, "") else h for h in parts)
+                rest["return"] = tuple[plain]  # type: ignore[valid-type]
         else:
             rest["return"] = hint
-    return Plan(tuple(params), tuple(returns), return_tuple), rest
+    return Plan(tuple(params), tuple(returns), return_length), rest
 
 
 def _needs_beartype(rest: dict[str, Any]) -> bool:
@@ -244,12 +238,12 @@ def _beartyped(func: Callable[..., Any], rest: dict[str, Any]) -> Callable[..., 
 
 
 def _return_pairs(label: str, plan: Plan, result: Any) -> list[tuple[Slot, Any]]:
-    if not plan.return_tuple:
+    n = plan.return_length
+    if n is None:
         return [(plan.returns[0], result)]
-    n = len(plan.returns)
     if type(result) is not tuple or len(result) != n:
         raise tuple_error(label, n, result)
-    return list(zip(plan.returns, result))
+    return [(slot, result[slot.position or 0]) for slot in plan.returns]
 
 
 def _origins(label: str, plan: Plan) -> dict[str, str]:

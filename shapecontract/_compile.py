@@ -31,7 +31,7 @@ class Plan:
 
     params: tuple[tuple[str, Slot], ...]
     returns: tuple[Slot, ...]
-    return_tuple: bool  # the return annotation is tuple[...] of len(returns) elements
+    return_length: int | None  # for a tuple[...] return annotation, its length
 
 
 def compile_wrapper(
@@ -84,9 +84,11 @@ def compile_wrapper(
     body.append(f"return {prefix}r")
 
     async_ = "async " if await_ else ""
-    source = f"{async_}def {func.__name__}({_params(sig)}):\n" + "".join(
+    name = func.__name__ if func.__name__.isidentifier() else "checked"  # a lambda, say
+    source = f"{async_}def {name}({_params(sig)}):\n" + "".join(
         f"    {line}\n" for line in body
     )
+
     def learn(scope: Scope, sizes: dict[str, Any]) -> None:
         scope.learn(sizes, origins.__getitem__)
 
@@ -109,7 +111,7 @@ def compile_wrapper(
     # AutoGraph can convert the wrapper (and, through it, the user's function) in tf.function.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), env)
-    wrapper: Callable[..., Any] = env[func.__name__]
+    wrapper: Callable[..., Any] = env[name]
     wrapper.__defaults__ = func.__defaults__
     wrapper.__kwdefaults__ = func.__kwdefaults__
     wrapper.__shapecontract_source__ = source  # type: ignore[attr-defined]
@@ -175,13 +177,13 @@ class _Generator:
 
     def return_checks(self, plan: Plan) -> list[str]:
         r = f"{self.prefix}r"
-        if not plan.return_tuple:
+        if plan.return_length is None:
             return self.values([(r, plan.returns[0])])
-        lines = [f"if type({r}) is not tuple or len({r}) != {len(plan.returns)}: raise Exception"]
+        lines = [f"if type({r}) is not tuple or len({r}) != {plan.return_length}: raise Exception"]
         pairs = []
-        for i, slot in enumerate(plan.returns):
-            var = f"{self.prefix}r{i}"
-            lines.append(f"{var} = {r}[{i}]")
+        for slot in plan.returns:
+            var = f"{self.prefix}r{slot.position}"
+            lines.append(f"{var} = {r}[{slot.position}]")
             pairs.append((var, slot))
         return lines + self.values(pairs)
 

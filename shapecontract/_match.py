@@ -29,6 +29,7 @@ class Slot:
     optional: bool = False
     many: bool = False  # *args / **kwargs: the value is a tuple or dict of arrays
     array_types: tuple[type, ...] | None = None  # Float[np.ndarray, ...] admits numpy only
+    position: int | None = None  # the element of a returned tuple this slot checks
 
 
 class Bindings:

@@ -119,11 +119,16 @@ def test_tuple_return_of_wrong_length() -> None:
 
 def test_mixed_tuple_return_plain_elements_go_to_beartype() -> None:
     @check
-    def stats(x: Float[Array, "n d"]) -> tuple[Float[Array, " d"], int]:
-        return x.mean(axis=0), "three"  # type: ignore[return-value]
+    def stats(x: Float[Array, "n d"], count: object) -> tuple[Float[Array, " d"], int]:
+        return x.mean(axis=0), count  # type: ignore[return-value]
 
+    for _ in range(2):  # the first call takes the slow path, the second the compiled one
+        assert stats(arr(3, 2), 3)[1] == 3
     with pytest.raises(BeartypeCallHintReturnViolation):
-        stats(arr(3, 2))
+        stats(arr(3, 2), "three")
+    with pytest.raises(ShapeContractError) as info:
+        stats(arr(3, 2)[:, :, None], 3)
+    assert info.value.argument == "x"
 
 
 def test_optional_array_none_is_skipped_but_checked_otherwise() -> None:
