@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import os
 import types
 import typing
@@ -177,8 +178,6 @@ def _array_types(annotation: Any) -> tuple[type, ...] | None:
 def _plan(func: Callable[..., Any], hints: dict[str, Any], label: str
           ) -> tuple[Plan, dict[str, Any]]:
     """Split the annotations into array slots (ours) and everything else (beartype's)."""
-    import inspect
-
     params: list[tuple[str, Slot]] = []
     rest: dict[str, Any] = {}
     kinds = {p.name: p.kind for p in inspect.signature(func).parameters.values()}
