@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -67,3 +68,29 @@ def test_command_help() -> None:
     result = subprocess.run([sys.executable, "-m", "shapecontract", "--help"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "demo" in result.stdout
+
+
+def test_user_code_type_checks_under_mypy_strict(tmp_path: pathlib.Path) -> None:
+    """The annotations are jaxtyping's to a static checker: mypy --strict accepts them."""
+    user = tmp_path / "user_code.py"
+    user.write_text(textwrap.dedent("""
+        import numpy as np
+        from shapecontract import Array, Float, check, check_shape, dims
+
+        @check
+        def window(readings: Float[Array, "rows sensors"], *, steps: int
+                   ) -> Float[Array, "machines steps sensors"]:
+            return readings.reshape(-1, steps, readings.shape[1])
+
+        def run() -> dict[str, object]:
+            with dims(steps=4, sensors=3):
+                out = window(np.zeros((8, 3)), steps=4)
+                return check_shape(out, Float[Array, "m s c"])
+    """))
+    root = pathlib.Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(user)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": str(root)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
