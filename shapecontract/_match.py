@@ -8,6 +8,7 @@ disagree, this one is right, and the fast path only ever passes what this one pa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -72,14 +73,26 @@ class Bindings:
 
 def check_slots(function: str, slots: Iterable[tuple[Slot, Any]], bindings: Bindings) -> Bindings:
     """Check each value against its slot, binding sizes across all of them; raise on failure."""
+    items = [(label, slot, item) for slot, value in slots for label, item in _expand(slot, value)
+             if not (item is None and (slot.optional or slot.many))]
+    start = bindings.copy()
+
+    def others(skip: str) -> Bindings:
+        # For a fix hint, on failure only: the sizes every other value binds, later ones too,
+        # so a hint never fixes one argument into a clash with the next.
+        out = start.copy()
+        for label, slot, item in items:
+            shape = shape_of(item) if label != skip and is_array(item) else None
+            if shape is not None and _rank_fits(slot.contract, len(shape)):
+                bind_shape(slot.contract, shape, out, lambda index: "")
+        return out
+
     deferred: list[tuple[str, Contract, Any, int, Axis, int]] = []
-    for slot, value in slots:
-        for label, item in _expand(slot, value):
-            if item is None and (slot.optional or slot.many):
-                continue
-            if slot.array_types is not None and not isinstance(item, slot.array_types):
-                raise _type_error(function, label, slot.contract, item, slot.array_types)
-            _check_value(function, label, slot.contract, item, bindings, deferred)
+    for label, slot, item in items:
+        if slot.array_types is not None and not isinstance(item, slot.array_types):
+            raise _type_error(function, label, slot.contract, item, slot.array_types)
+        _check_value(function, label, slot.contract, item, bindings, deferred,
+                     functools.partial(others, label))
     for label, contract, value, index, axis, size in deferred:
         _check_expr(function, label, contract, value, index, axis, size, bindings)
     return bindings
@@ -94,17 +107,18 @@ def _expand(slot: Slot, value: Any) -> Iterable[tuple[str, Any]]:
 
 
 def _check_value(function: str, label: str, contract: Contract, value: Any,
-                 bindings: Bindings, deferred: list[Any]) -> None:
+                 bindings: Bindings, deferred: list[Any], context: Callable[[], Bindings]) -> None:
+    """Check one value; ``context`` gives, on failure only, the sizes its hint must respect."""
     if not is_array(value):
         raise _type_error(function, label, contract, value)
-    before = bindings.copy()
     shape = shape_of(value)
     if shape is not None:
-        _check_rank(function, label, contract, value, shape, before)
+        if not _rank_fits(contract, len(shape)):
+            raise _rank_error(function, label, contract, value, shape, context())
         exprs: list[tuple[int, Axis, Any]] = []
         conflict = bind_shape(contract, shape, bindings, _origin(function, label), exprs)
         if conflict is not None:
-            raise _size_error(function, label, contract, value, conflict, before)
+            raise _size_error(function, label, contract, value, conflict, context())
         deferred.extend((label, contract, value, *e) for e in exprs)
     name = dtype_name(value)
     if contract.accepts_dtype(name):
@@ -118,24 +132,22 @@ def _rank_fits(contract: Contract, rank: int) -> bool:
     return rank == n if contract.variadic_index is None else rank >= n - 1
 
 
-def _check_rank(function: str, label: str, contract: Contract, value: Any,
-                shape: tuple[int | None, ...], before: Bindings) -> None:
-    if _rank_fits(contract, len(shape)):
-        return
+def _rank_error(function: str, label: str, contract: Contract, value: Any,
+                shape: tuple[int | None, ...], context: Bindings) -> ShapeContractError:
     n = len(contract.axes)
     variadic = contract.variadic_index is not None
     needs = f"at least {n - 1}" if variadic else f"{n}"
     hint = None
     if not variadic:
         roles = {i: r for i in range(n) if (r := contract.role_of(i))}
-        hint = _hints.rank_hint(value, _var(label), _expected_shape(contract, before), roles,
-                                _fits(contract, before))
+        hint = _hints.rank_hint(value, _var(label), _expected_shape(contract, context), roles,
+                                _fits(contract, context))
     axes = "axis" if len(shape) == 1 else "axes"
-    raise _error(
+    return _error(
         "rank", function, label, None, None, needs if variadic else n,
         len(shape), None, hint, value, contract,
         f"{_where(function, label)} has {len(shape)} {axes} {_shape_text(shape)} but its contract "
-        f'"{contract.dims}" needs {needs}{_known_sizes(contract, before)}; got {describe(value)}',
+        f'"{contract.dims}" needs {needs}{_known_sizes(contract, context)}; got {describe(value)}',
     )
 
 
@@ -267,10 +279,10 @@ def _check_expr(function: str, label: str, contract: Contract, value: Any, index
         raise _size_error(function, label, contract, value, conflict, bindings)
 
 
-def _fits(contract: Contract, before: Bindings) -> Callable[[tuple[int, ...]], bool]:
-    """Whether a candidate shape (a hint's result) would pass, given the sizes bound before."""
+def _fits(contract: Contract, context: Bindings) -> Callable[[tuple[int, ...]], bool]:
+    """Whether a candidate shape (a hint's result) would pass, given the sizes bound elsewhere."""
     def fits(shape: tuple[int, ...]) -> bool:
-        probe = before.copy()
+        probe = context.copy()
         return _rank_fits(contract, len(shape)) and bind_shape(
             contract, shape, probe, lambda i: "") is None
     return fits
@@ -280,7 +292,7 @@ def _fits(contract: Contract, before: Bindings) -> Callable[[tuple[int, ...]], b
 
 
 def _size_error(function: str, label: str, contract: Contract, value: Any, conflict: Conflict,
-                before: Bindings) -> ShapeContractError:
+                context: Bindings) -> ShapeContractError:
     index, axis = conflict.index, conflict.axis
     expected, actual = conflict.expected, conflict.actual
     if axis.kind == "variadic":
@@ -293,10 +305,10 @@ def _size_error(function: str, label: str, contract: Contract, value: Any, confl
     role = contract.role_of(index) if contract.variadic_index is None else None
     hint = None
     if contract.variadic_index is None:
-        wanted = _expected_shape(contract, before)
+        wanted = _expected_shape(contract, context)
         if wanted[index] is None:  # bound by this very value: ask for the size it must match
             wanted = (*wanted[:index], expected, *wanted[index + 1:])
-        hint = _hints.size_hint(value, _var(label), wanted, index, role, _fits(contract, before))
+        hint = _hints.size_hint(value, _var(label), wanted, index, role, _fits(contract, context))
     name = f" '{axis.label}'" if axis.label != str(axis.size) else ""
     role_text = f" ({role})" if role and role != axis.label else ""
     return _error(

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from beartype.roar import BeartypeCallHintParamViolation, BeartypeCallHintReturnViolation
 
-from shapecontract import Array, Float, Int, ShapeContractError, Shaped, check
+from shapecontract import Array, Float, Int, ShapeContractError, Shaped, check, dims
 
 
 def arr(*shape: int, dtype: type = np.float32) -> np.ndarray:
@@ -315,3 +315,21 @@ def test_traceback_ends_at_the_checked_call() -> None:
     assert frames[-1].filename == "<@check of test_check.pair>"
     assert "".join(traceback.format_exception_only(info.value)).startswith(
         "shapecontract.ShapeContractError: pair() argument 'y'")
+
+
+def test_hint_respects_sizes_bound_by_later_arguments() -> None:
+    @check
+    def fit(x: Float[Array, "batch steps sensors"], labels: Float[Array, " batch"]) -> None:
+        return None
+
+    # x[None] would make batch 1, which the labels (8) contradict: no hint beats a wrong one.
+    with pytest.raises(ShapeContractError) as info:
+        fit(arr(1440, 3), arr(8))
+    assert info.value.hint is None
+    assert "needs 3 (8, ?, ?)" in str(info.value)
+    with pytest.raises(ShapeContractError) as info:
+        fit(arr(8 * 1440, 3), arr(8))
+    assert info.value.hint is None  # steps and sensors unknown: no single reshape
+    with pytest.raises(ShapeContractError) as info, dims(steps=1440):
+        fit(arr(8 * 1440, 3), arr(8))
+    assert info.value.hint == "x.reshape(8, 1440, 3)"
