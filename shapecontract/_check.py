@@ -198,20 +198,21 @@ def _plan(func: Callable[..., Any], hints: dict[str, Any], label: str
         hint = hints["return"]
         found = _contract_of(hint, label, "return")
         parts = get_args(hint) if get_origin(hint) is tuple else ()
+        parts = () if Ellipsis in parts else parts  # tuple[X, ...] is beartype's
+        elements = [_contract_of(h, label, f"return[{i}]") for i, h in enumerate(parts)]
         if found is not None:
             contract, optional, annotation = found
             returns.append(Slot("return", contract, optional, False, _array_types(annotation)))
-        elif parts and Ellipsis not in parts and any(_contract_of(h, label, "") for h in parts):
+        elif any(elements):
             return_length = len(parts)
-            for i, part in enumerate(parts):
-                found = _contract_of(part, label, f"return[{i}]")
-                if found is not None:
-                    contract, optional, annotation = found
+            for i, element in enumerate(elements):
+                if element is not None:
+                    contract, optional, annotation = element
                     returns.append(Slot(f"return[{i}]", contract, optional, False,
                                         _array_types(annotation), position=i))
-            if len(returns) < len(parts):
+            if not all(elements):
                 # beartype checks the plain elements (an int, a str), the arrays seen as Array.
-                plain = tuple(Array if _contract_of(h, label, "") else h for h in parts)
+                plain = tuple(Array if e else h for e, h in zip(elements, parts))
                 rest["return"] = tuple[plain]  # type: ignore[valid-type]
         else:
             rest["return"] = hint

@@ -16,8 +16,6 @@ from typing import Any
 
 from ._errors import ShapeContractError
 
-Size = "int | tuple[int | None, ...]"
-
 
 class Cell:
     """One name's size in a scope; ``value`` None while it waits for its first call."""

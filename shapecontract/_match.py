@@ -370,8 +370,7 @@ def _time_size(contract: Contract) -> int | None:
     if contract.time is None or contract.variadic_index is not None:
         return None
     scope = CURRENT.get()
-    sizes = {} if scope is None else {k: v for k, v in scope.sizes.items() if isinstance(v, int)}
-    return contract.shape(**sizes)[contract.time]
+    return contract.shape(**(scope.sizes if scope is not None else {}))[contract.time]
 
 
 def _where(function: str, label: str) -> str:
@@ -402,7 +401,7 @@ def _origin(function: str, label: str) -> Callable[[int], str]:
 
 
 def _expected_shape(contract: Contract, bindings: Bindings) -> tuple[int | None, ...]:
-    return contract.shape(**{k: v for k, v in bindings.sizes.items() if isinstance(v, int)})
+    return contract.shape(**bindings.sizes)
 
 
 def _known_sizes(contract: Contract, bindings: Bindings) -> str:
