@@ -7,8 +7,10 @@ the demo runs each pipeline and returns what shapecontract says at the boundary.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -95,3 +97,60 @@ def run_scenario(scenario: Scenario) -> ShapeContractError | None:
     except ShapeContractError as error:
         return error
     return None
+
+
+# -- the framework side: what Keras or PyTorch says about the same mistake -----------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One mistake run twice: as the user wrote it, and through shapecontract.
+
+    ``prepare`` builds the model and the data (not timed); ``framework`` does what the user
+    did with them and returns what happened when the framework raised nothing; ``caught`` runs
+    the same data through shapecontract, which must raise ShapeContractError.
+    """
+
+    framework: str
+    title: str
+    mistake: str
+    prepare: Callable[[], Any]
+    run_framework: Callable[[Any], str]
+    caught: Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    framework_said: str
+    framework_raised: bool
+    framework_seconds: float
+    error: ShapeContractError | None
+    seconds: float
+
+
+def run_comparison(comparison: Comparison) -> Outcome:
+    state = comparison.prepare()
+    start = time.perf_counter()
+    try:
+        said = comparison.run_framework(state)
+        raised = False
+    except Exception as exc:  # the framework's own error, whatever its type, is the point
+        said = exception_summary(exc)
+        raised = True
+    framework_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    error: ShapeContractError | None = None
+    try:
+        comparison.caught(state)
+    except ShapeContractError as exc:
+        error = exc
+    return Outcome(said, raised, framework_seconds, error, time.perf_counter() - start)
+
+
+def exception_summary(exc: BaseException, limit: int = 400) -> str:
+    """An exception as a user sees it at the bottom of the traceback: type and first lines."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = " ".join(lines)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}"

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._errors import ShapeContractError
+
+
+# Modules with a COMPARISONS tuple: each framework's own view of the mistakes.
+_FRAMEWORK_DEMOS = (("Keras", "shapecontract.keras._demo"),
+                    ("PyTorch", "shapecontract.torch._demo"))
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -20,15 +31,48 @@ def _demo(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         error = run_scenario(scenario)
         took = time.perf_counter() - start
-        if error is None:
-            missed += 1
-            print("   shapecontract said nothing: this is a bug, please report it.\n")
-            continue
-        print(f"   shapecontract, after {took:.3f} s, at {error.function}():")
-        for line in str(error).splitlines():
-            print(f"      {line}")
-        print()
+        missed += _show_error(error, took)
+    for framework, module in _FRAMEWORK_DEMOS:
+        missed += _framework_demo(framework, module)
     return 1 if missed else 0
+
+
+def _framework_demo(framework: str, module: str) -> int:
+    """Run one framework's comparisons; the number shapecontract missed."""
+    from ._demo import run_comparison
+
+    print(f"{framework}: the same mistakes, and the silent ones, beside what "
+          f"{framework} itself says.")
+    print(f"   (importing {framework}...)", flush=True)
+    try:
+        comparisons = importlib.import_module(module).COMPARISONS
+    except ImportError as exc:
+        print(f"   skipped: {exc.name or framework} is not installed\n")
+        return 0
+    print()
+    missed = 0
+    for comparison in comparisons:
+        print(f"{comparison.title}\n   mistake: {comparison.mistake}")
+        outcome = run_comparison(comparison)
+        if outcome.framework_raised:
+            print(f"   {framework}, after {outcome.framework_seconds:.3f} s:")
+        else:
+            print(f"   {framework}, after {outcome.framework_seconds:.3f} s: NOTHING.")
+        for line in textwrap.wrap(outcome.framework_said, 96):
+            print(f"      {line}")
+        missed += _show_error(outcome.error, outcome.seconds)
+    return missed
+
+
+def _show_error(error: ShapeContractError | None, took: float) -> int:
+    if error is None:
+        print("   shapecontract said nothing: this is a bug, please report it.\n")
+        return 1
+    print(f"   shapecontract, after {took:.3f} s, at {error.function}():")
+    for line in str(error).splitlines():
+        print(f"      {line}")
+    print()
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,68 @@
+"""The check adapters run on a model's behalf: values against contracts, with sizes a model
+fixed (and says where), sizes passed by hand, and those of the current ``dims()`` block.
+
+``shapecontract.keras`` and ``shapecontract.torch`` both go through here, so a preflight
+error reads like every other ShapeContractError: same diagnosis, same fix hints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._array import Array
+from ._contract import Contract
+from ._errors import ShapeContractError
+from ._markers import MARKERS
+from ._match import Bindings, Slot, _error, check_slots
+
+
+def contract_from(dims: str, marker: str = "Shaped") -> Contract:
+    """A Contract built from a dims string and a marker name (``"Float"``, ``"Int"``, ...)."""
+    if marker == "Shaped":
+        return Contract.of(dims)
+    return Contract.of(MARKERS[marker][Array, dims])
+
+
+def check_values(
+    function: str,
+    values: Sequence[tuple[str, Contract, Any]],
+    *,
+    fixed: Mapping[str, tuple[Any, str]] | None = None,
+    sizes: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Check ``(argument, contract, value)`` triples together; the sizes bound, or raise.
+
+    ``fixed`` maps a name to ``(size, where it comes from)``, e.g. ``("time", (1440,
+    "model 'forecaster' input"))``; ``sizes`` are the caller's keyword sizes. A name given
+    both ways with different sizes is an error in itself.
+    """
+    bindings = Bindings.start(dict(sizes or {}), f"{function}()")
+    for name, (size, origin) in (fixed or {}).items():
+        if size is None:
+            continue
+        held = bindings.sizes.get(name)
+        if held is not None and held != size:
+            raise _error(
+                "dims", function, name, name, None, size, held, origin, None, None, None,
+                f"{function}(): {name}={held!r} (set by {bindings.origins[name]}) contradicts "
+                f"{name}={size!r}, set by {origin}",
+            ).with_traceback(None)
+        bindings.sizes[name] = size
+        bindings.origins[name] = origin
+    slots = [(Slot(argument, contract), value) for argument, contract, value in values]
+    try:
+        check_slots(function, slots, bindings)
+    except ShapeContractError as error:
+        # The traceback ends at the adapter the user called, not inside the matcher.
+        raise error.with_traceback(None) from None
+    return dict(bindings.sizes)
+
+
+def bound_sizes(contract: Contract, shape: Sequence[int | None]) -> dict[str, int]:
+    """The names of ``contract`` that a known shape (of the contract's rank) binds."""
+    out: dict[str, int] = {}
+    for axis, size in zip(contract.axes, shape):
+        if axis.kind == "named" and axis.name and isinstance(size, int):
+            out[axis.name] = size
+    return out
