@@ -21,7 +21,8 @@ def contract_from(dims: str, marker: str = "Shaped") -> Contract:
     """A Contract built from a dims string and a marker name (``"Float"``, ``"Int"``, ...)."""
     if marker == "Shaped":
         return Contract.of(dims)
-    return Contract.of(MARKERS[marker][Array, dims])
+    marker_type: Any = MARKERS[marker]
+    return Contract.of(marker_type[Array, dims])
 
 
 def check_values(
