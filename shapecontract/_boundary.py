@@ -12,7 +12,7 @@ from typing import Any
 
 from ._array import Array
 from ._contract import Contract
-from ._errors import ShapeContractError
+from ._errors import ShapeContractError, _rebuild
 from ._markers import MARKERS
 from ._match import Bindings, Slot, _error, check_slots
 
@@ -67,3 +67,29 @@ def bound_sizes(contract: Contract, shape: Sequence[int | None]) -> dict[str, in
         if axis.kind == "named" and axis.name and isinstance(size, int):
             out[axis.name] = size
     return out
+
+
+def sizes_in_force(contract: Contract, sizes: Mapping[str, Any], function: str) -> dict[str, Any]:
+    """The sizes passed by hand, over those of the current ``dims()`` block.
+
+    A name the contract does not have is a typo, not a size: it is refused, naming the
+    contract's names. A size that contradicts the ``dims()`` block is refused too.
+    """
+    unknown = [name for name in sizes if name not in contract.names]
+    if unknown:
+        raise ValueError(
+            f"{function}(): {', '.join(repr(n) for n in unknown)} "
+            f"{'is not a name' if len(unknown) == 1 else 'are not names'} in {contract}; "
+            f"its names: {', '.join(contract.names) or 'none (all its sizes are fixed)'}"
+        )
+    try:
+        return Bindings.start(dict(sizes), f"{function}()").sizes
+    except ShapeContractError as error:
+        raise error.with_traceback(None) from None
+
+
+def with_details(error: ShapeContractError, lines: Sequence[str]) -> ShapeContractError:
+    """The same error with more lines under its first: what the adapter knows beyond shapes."""
+    if not lines:
+        return error
+    return _rebuild({**error.__dict__, "details": (*error.details, *lines)})

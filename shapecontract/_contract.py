@@ -196,22 +196,29 @@ def _cached(dims: str, marker: str, dtypes: tuple[Any, ...] | None) -> Contract:
 
 
 def _roles(axes: tuple[Axis, ...]) -> tuple[int | None, int | None, int | None]:
-    """Feature is the last axis; batch the one named like a batch, else the first; time the
-    one named like time, else the one left over in a rank-3 contract."""
+    """Batch is the axis named like a batch, else the first; time the one named like time,
+    else the one left over in a rank-3 contract; feature the last axis, unless time is last
+    (channels-first data, ``batch feat time``), where it is the one left over."""
     fixed_rank = [i for i, a in enumerate(axes) if a.kind != "variadic"]
     if not axes or len(fixed_rank) != len(axes):
         # A variadic axis leaves the positions open; only the last axis keeps its role.
         last = len(axes) - 1
         feature = last if axes and axes[last].kind != "variadic" else None
         return None, None, feature
-    feature = len(axes) - 1
+    last = len(axes) - 1
     named = {a.name: i for i, a in enumerate(axes) if a.name is not None}
-    batch = next((named[n] for n in named if n in BATCH_NAMES and named[n] != feature), None)
-    time = next((named[n] for n in named if n in TIME_NAMES and named[n] != feature), None)
+    time = next((named[n] for n in named if n in TIME_NAMES), None)
+    if time == last and len(axes) != 3:
+        time = None  # (batch, time) of scalars or a 4-D layout: the last axis stays features
+    feature = last if time != last else None
+    batch = next((named[n] for n in named if n in BATCH_NAMES and named[n] not in (feature, time)),
+                 None)
     if batch is None and len(axes) >= 2 and time != 0:
         batch = 0
-    if time is None and len(axes) == 3:
-        rest = [i for i in range(3) if i not in (batch, feature)]
-        time = rest[0] if len(rest) == 1 else None
+    rest = [i for i in range(len(axes)) if i not in (batch, time, feature)]
+    if len(axes) == 3 and len(rest) == 1:
+        if time is None:
+            time = rest[0]
+        elif feature is None:
+            feature = rest[0]
     return batch, time, feature
-

@@ -7,8 +7,12 @@ the demo runs each pipeline and returns what shapecontract says at the boundary.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,8 +132,26 @@ class Outcome:
     seconds: float
 
 
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Silence file descriptor 2 while a framework loads: TensorFlow's C++ start-up lines
+    ignore a TF_CPP_MIN_LOG_LEVEL set from Python and would land mid-demo."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def run_comparison(comparison: Comparison) -> Outcome:
-    state = comparison.prepare()
+    with native_stderr_silenced():
+        state = comparison.prepare()
     start = time.perf_counter()
     try:
         said = comparison.run_framework(state)
@@ -147,9 +169,13 @@ def run_comparison(comparison: Comparison) -> Outcome:
     return Outcome(said, raised, framework_seconds, error, time.perf_counter() - start)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def exception_summary(exc: BaseException, limit: int = 400) -> str:
     """An exception as a user sees it at the bottom of the traceback: type and first lines."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = _ANSI.sub("", str(exc))  # Keras bolds its messages for terminals
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = " ".join(lines)
     if len(text) > limit:
         text = text[: limit - 3] + "..."

@@ -90,7 +90,8 @@ def check_slots(function: str, slots: Iterable[tuple[Slot, Any]], bindings: Bind
     deferred: list[tuple[str, Contract, Any, int, Axis, int]] = []
     for label, slot, item in items:
         if slot.array_types is not None and not isinstance(item, slot.array_types):
-            raise _type_error(function, label, slot.contract, item, slot.array_types)
+            raise _type_error(function, label, slot.contract, item, others(label),
+                              slot.array_types)
         _check_value(function, label, slot.contract, item, bindings, deferred,
                      functools.partial(others, label))
     for label, contract, value, index, axis, size in deferred:
@@ -110,7 +111,7 @@ def _check_value(function: str, label: str, contract: Contract, value: Any,
                  bindings: Bindings, deferred: list[Any], context: Callable[[], Bindings]) -> None:
     """Check one value; ``context`` gives, on failure only, the sizes its hint must respect."""
     if not is_array(value):
-        raise _type_error(function, label, contract, value)
+        raise _type_error(function, label, contract, value, context())
     shape = shape_of(value)
     if shape is not None:
         if not _rank_fits(contract, len(shape)):
@@ -331,7 +332,7 @@ def _dtype_error(function: str, label: str, contract: Contract, value: Any,
     )
 
 
-def _type_error(function: str, label: str, contract: Contract, value: Any,
+def _type_error(function: str, label: str, contract: Contract, value: Any, context: Bindings,
                 types: tuple[type, ...] | None = None) -> ShapeContractError:
     what = describe(value)
     if types is None:
@@ -340,7 +341,8 @@ def _type_error(function: str, label: str, contract: Contract, value: Any,
         wanted = " or ".join(f"{t.__module__}.{t.__qualname__}" for t in types)
     return _error(
         "type", function, label, None, None, wanted, type(value).__name__, None,
-        _hints.type_hint(value, _var(label), contract.preferred_dtype(), _time_size(contract)),
+        _hints.type_hint(value, _var(label), contract.preferred_dtype(),
+                         _time_size(contract, context)),
         None, contract,
         f"{_where(function, label)} must be {wanted} for {contract}, got {what}",
     )
@@ -365,12 +367,12 @@ def _error(kind: str, function: str, label: str | None, axis: Any, index: int | 
     )
 
 
-def _time_size(contract: Contract) -> int | None:
+def _time_size(contract: Contract, context: Bindings) -> int | None:
     """The bound size of the contract's time axis, for a padding hint."""
     if contract.time is None or contract.variadic_index is not None:
         return None
-    scope = CURRENT.get()
-    return contract.shape(**(scope.sizes if scope is not None else {}))[contract.time]
+    size = contract.shape(**context.sizes)[contract.time]
+    return size if isinstance(size, int) else None
 
 
 def _where(function: str, label: str) -> str:

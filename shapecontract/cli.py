@@ -55,9 +55,9 @@ def _framework_demo(framework: str, module: str) -> int:
         print(f"{comparison.title}\n   mistake: {comparison.mistake}")
         outcome = run_comparison(comparison)
         if outcome.framework_raised:
-            print(f"   {framework}, after {outcome.framework_seconds:.3f} s:")
+            print(f"   {framework}, after {_took(outcome.framework_seconds)}:")
         else:
-            print(f"   {framework}, after {outcome.framework_seconds:.3f} s: NOTHING.")
+            print(f"   {framework}, after {_took(outcome.framework_seconds)}: NOTHING.")
         for line in textwrap.wrap(outcome.framework_said, 96):
             print(f"      {line}")
         missed += _show_error(outcome.error, outcome.seconds)
@@ -68,11 +68,15 @@ def _show_error(error: ShapeContractError | None, took: float) -> int:
     if error is None:
         print("   shapecontract said nothing: this is a bug, please report it.\n")
         return 1
-    print(f"   shapecontract, after {took:.3f} s, at {error.function}():")
+    print(f"   shapecontract, after {_took(took)}, at {error.function}():")
     for line in str(error).splitlines():
         print(f"      {line}")
     print()
     return 0
+
+
+def _took(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,6 +28,11 @@ def test_roles_from_names_and_positions() -> None:
     assert (c.batch, c.time, c.feature) == (0, 1, 2)
     c = Contract.of("n 6")
     assert (c.batch, c.time, c.feature) == (0, None, 1)
+    # Channels-first: a time axis named as such stays time even last; features are the rest.
+    c = Contract.of("batch feat time")
+    assert (c.batch, c.time, c.feature) == (0, 2, 1)
+    c = Contract.of("batch time")  # a batch of token ids: the last axis is not time here
+    assert (c.batch, c.time, c.feature) == (0, None, 1)
     c = Contract.of("a b c").__class__.of("a b c", batch="b", time="a")
     assert (c.batch, c.time, c.feature) == (1, 0, 2)
     with pytest.raises(ValueError, match="no axis called 'x'"):
