@@ -38,8 +38,25 @@ def check_values(
     "model 'forecaster' input"))``; ``sizes`` are the caller's keyword sizes. A name given
     both ways with different sizes is an error in itself.
     """
-    bindings = Bindings.start(dict(sizes or {}), f"{function}()")
-    for name, (size, origin) in (fixed or {}).items():
+    bindings = start_bindings(function, fixed or {}, sizes or {})
+    slots = [(Slot(argument, contract), value) for argument, contract, value in values]
+    try:
+        check_slots(function, slots, bindings)
+    except ShapeContractError as error:
+        # The traceback ends at the adapter the user called, not inside the matcher.
+        raise error.with_traceback(None) from None
+    return dict(bindings.sizes)
+
+
+def start_bindings(function: str, fixed: Mapping[str, tuple[Any, str]],
+                   sizes: Mapping[str, Any]) -> Bindings:
+    """Bindings holding the ``dims()`` block's sizes, the caller's and the model's, or the
+    error for two of them that disagree."""
+    try:
+        bindings = Bindings.start(dict(sizes), f"{function}()")
+    except ShapeContractError as error:
+        raise error.with_traceback(None) from None
+    for name, (size, origin) in fixed.items():
         if size is None:
             continue
         held = bindings.sizes.get(name)
@@ -51,13 +68,7 @@ def check_values(
             ).with_traceback(None)
         bindings.sizes[name] = size
         bindings.origins[name] = origin
-    slots = [(Slot(argument, contract), value) for argument, contract, value in values]
-    try:
-        check_slots(function, slots, bindings)
-    except ShapeContractError as error:
-        # The traceback ends at the adapter the user called, not inside the matcher.
-        raise error.with_traceback(None) from None
-    return dict(bindings.sizes)
+    return bindings
 
 
 def bound_sizes(contract: Contract, shape: Sequence[int | None]) -> dict[str, int]:
@@ -69,19 +80,28 @@ def bound_sizes(contract: Contract, shape: Sequence[int | None]) -> dict[str, in
     return out
 
 
+def refuse_unknown_sizes(function: str, sizes: Mapping[str, Any],
+                         contracts: Sequence[Contract]) -> None:
+    """A size named after no axis of the contracts is a typo, not a size: refuse it, listing
+    the names there are."""
+    names = list(dict.fromkeys(n for contract in contracts for n in contract.names))
+    unknown = [name for name in sizes if name not in names]
+    if unknown:
+        what = str(contracts[0]) if len(contracts) == 1 else "the contracts"
+        raise ValueError(
+            f"{function}(): {', '.join(repr(n) for n in unknown)} "
+            f"{'is not a name' if len(unknown) == 1 else 'are not names'} in {what}; "
+            f"its names: {', '.join(names) or 'none (all its sizes are fixed)'}"
+        )
+
+
 def sizes_in_force(contract: Contract, sizes: Mapping[str, Any], function: str) -> dict[str, Any]:
     """The sizes passed by hand, over those of the current ``dims()`` block.
 
-    A name the contract does not have is a typo, not a size: it is refused, naming the
-    contract's names. A size that contradicts the ``dims()`` block is refused too.
+    A name the contract does not have is refused, and so is a size that contradicts the
+    ``dims()`` block.
     """
-    unknown = [name for name in sizes if name not in contract.names]
-    if unknown:
-        raise ValueError(
-            f"{function}(): {', '.join(repr(n) for n in unknown)} "
-            f"{'is not a name' if len(unknown) == 1 else 'are not names'} in {contract}; "
-            f"its names: {', '.join(contract.names) or 'none (all its sizes are fixed)'}"
-        )
+    refuse_unknown_sizes(function, sizes, [contract])
     try:
         return Bindings.start(dict(sizes), f"{function}()").sizes
     except ShapeContractError as error:

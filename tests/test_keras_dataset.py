@@ -102,6 +102,18 @@ def test_a_contract_or_a_pair_of_contracts_instead_of_a_model() -> None:
         sk.check_dataset(dataset, Float[Array, "batch time feat"], fet=3)
 
 
+def test_sizes_by_hand_meet_the_model_s_and_typos_are_refused() -> None:
+    dataset, model = windows(8, 20).batch(4), forecaster(20)
+    with pytest.raises(ShapeContractError, match=r"time=30 .* contradicts time=20, set by model"):
+        sk.check_dataset(dataset, model, time=30)
+    with pytest.raises(ValueError, match="'tme' is not a name in the contracts; its names: "
+                                         "batch, time, feat, out_feat"):
+        sk.check_dataset(dataset, model, tme=20)
+    with pytest.raises(ValueError, match="'fet' is not a name"):
+        sk.check_dataset(dataset, (Float[Array, "batch time feat"], Float[Array, "batch 1"]),
+                         fet=3)
+
+
 def test_not_a_dataset_is_a_type_error() -> None:
     with pytest.raises(TypeError, match=r"expected a tf.data.Dataset, got numpy.ndarray"):
         sk.check_dataset(np.zeros((4, 20, 3)), forecaster(20))

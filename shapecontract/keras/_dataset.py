@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._boundary import contract_from, sizes_in_force
+from .._boundary import contract_from, refuse_unknown_sizes, start_bindings
 from .._contract import Contract
 from .._errors import ShapeContractError
 from .._match import Bindings, _error, _rank_fits, _shape_text, bind_shape
@@ -50,14 +50,15 @@ def _targets(model_or_contract: Any, sizes: dict[str, Any], function: str
         outputs = output_signatures(model_or_contract) or []
         ys = [(s.name, named_contract(s, f"out{i}_" if len(outputs) > 1 else "out_", fixed))
               for i, s in enumerate(outputs)]
-        return xs, ys, fixed, describe_model(model_or_contract)
-    if isinstance(model_or_contract, tuple) and len(model_or_contract) == 2:
-        x, y = (Contract.of(c) for c in model_or_contract)
-        sizes_in_force(x, {k: v for k, v in sizes.items() if k in x.names}, function)
-        return [("x", x)], [("y", y)], fixed, "the contracts"
-    x = Contract.of(model_or_contract)
-    sizes_in_force(x, sizes, function)
-    return [("x", x)], [], fixed, "the contract"
+        owner = describe_model(model_or_contract)
+    elif isinstance(model_or_contract, tuple) and len(model_or_contract) == 2:
+        xs, ys = [("x", Contract.of(model_or_contract[0]))], [("y", Contract.of(
+            model_or_contract[1]))]
+        owner = "the contracts"
+    else:
+        xs, ys, owner = [("x", Contract.of(model_or_contract))], [], "the contract"
+    refuse_unknown_sizes(function, sizes, [c for _, c in xs + ys])
+    return xs, ys, fixed, owner
 
 
 def _split(spec: Any, n_inputs: int) -> tuple[Any, Any]:
@@ -114,10 +115,7 @@ def _check(dataset: Any, model_or_contract: Any, sizes: dict[str, Any], *, batch
     pairs = _pairs(x_spec, xs, "x", function)
     if ys and y_spec is not None:
         pairs += _pairs(y_spec, ys, "y", function)
-    bindings = Bindings.start(dict(sizes), f"{function}()")
-    for name, (size, origin) in fixed.items():
-        bindings.sizes[name] = size
-        bindings.origins[name] = origin
+    bindings = start_bindings(function, fixed, sizes)
     for label, contract, item in pairs:
         try:
             _check_spec(function, label, contract if batched else _unbatched(contract), item,

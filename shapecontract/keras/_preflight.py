@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._array import dtype_name, is_array, shape_of
-from .._boundary import check_values, contract_from, with_details
+from .._boundary import check_values, contract_from, refuse_unknown_sizes, with_details
 from .._contract import Contract
 from .._errors import ShapeContractError
 from ._model import (
@@ -110,17 +110,6 @@ def _text(shape: tuple[int | None, ...]) -> str:
     return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ")"
 
 
-def _known_names(sizes: Mapping[str, Any], values: list[tuple[str, Contract, Any]]) -> None:
-    names = [n for _, contract, _ in values for n in contract.names]
-    unknown = [n for n in sizes if n not in names]
-    if unknown:
-        raise ValueError(
-            f"preflight(): {', '.join(map(repr, unknown))} "
-            f"{'is not a name' if len(unknown) == 1 else 'are not names'} this model's data "
-            f"has; its names: {', '.join(dict.fromkeys(names))}"
-        )
-
-
 def preflight(model: Any, x: Any, y: Any = None, /, **sizes: int) -> dict[str, Any]:
     """Check ``x`` (and ``y``) against what a built Keras model expects, before ``fit``.
 
@@ -157,7 +146,7 @@ def preflight(model: Any, x: Any, y: Any = None, /, **sizes: int) -> dict[str, A
                 contract, notes[label] = _label_contract(sig, value, model, prefix, fixed)
                 y_values.append((label, contract, value))
         values.extend(y_values)
-    _known_names(sizes, values)
+    refuse_unknown_sizes("preflight", sizes, [contract for _, contract, _ in values])
     try:
         return check_values("preflight", values, fixed=fixed, sizes=sizes)
     except ShapeContractError as error:
