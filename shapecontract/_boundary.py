@@ -84,7 +84,7 @@ def refuse_unknown_sizes(function: str, sizes: Mapping[str, Any],
                          contracts: Sequence[Contract]) -> None:
     """A size named after no axis of the contracts is a typo, not a size: refuse it, listing
     the names there are."""
-    names = list(dict.fromkeys(n for contract in contracts for n in contract.names))
+    names = list(dict.fromkeys(n for contract in contracts for n in contract.size_names))
     unknown = [name for name in sizes if name not in names]
     if unknown:
         what = str(contracts[0]) if len(contracts) == 1 else "the contracts"

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import inspect
 import os
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -69,11 +70,33 @@ def check(func: F) -> F:
         except ShapeContractError as error:
             return error.with_traceback(None)
 
-    wrapper = compile_wrapper(func, inner, plan, slow_args, slow_return, _origins(label, plan),
+    wrapper = compile_wrapper(func, inner, plan, _eager_under_torch_compile(slow_args),
+                              _eager_under_torch_compile(slow_return), _origins(label, plan),
                               label)
     functools.update_wrapper(wrapper, func)
     wrapper.__shapecontract_plan__ = plan  # type: ignore[attr-defined]
     return typing.cast(F, wrapper)
+
+
+def _eager_under_torch_compile(slow: Callable[..., Any]) -> Callable[..., Any]:
+    """The slow path, run eagerly when torch.compile is tracing the checked function.
+
+    Its error text is built from shapes that dynamo, under dynamic shapes, hands over as
+    symbolic ints it cannot format: traced, a broken contract would surface as dynamo's
+    TypeError. torch.compiler.disable is made on first need, so no process pays for loading
+    dynamo just to define a checked function.
+    """
+    disabled: list[Callable[..., Any]] = []
+
+    def call(*args: Any) -> Any:
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.compiler.is_compiling():
+            if not disabled:
+                disabled.append(torch.compiler.disable(slow))
+            return disabled[0](*args)
+        return slow(*args)
+
+    return call
 
 
 def check_shape(value: Any, annotation: Any, /, **sizes: int | tuple[int, ...]) -> dict[str, Any]:

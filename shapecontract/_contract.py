@@ -91,6 +91,13 @@ class Contract:
                 seen.append(axis.name)
         return tuple(seen)
 
+    @property
+    def size_names(self) -> tuple[str, ...]:
+        """The names a size may be given for: :attr:`names` and those only arithmetic axes
+        use (``sensors`` and ``sites`` in ``"batch time sensors+sites"``)."""
+        extra = [n for a in self.axes for n in a.names_used if n not in self.names]
+        return (*self.names, *dict.fromkeys(extra))
+
     def role_of(self, index: int) -> Role | None:
         if index == self.batch:
             return "batch"

@@ -54,7 +54,9 @@ class ShapeContractError(TypeError, ValueError):
         origin: where the expected size was bound: an argument, a ``dims()`` block with
             file and line, the contract itself; None where nothing bound it.
         hint: one line of code that fixes it, or None.
-        kind: ``"type"``, ``"rank"``, ``"size"``, ``"dtype"``, ``"unbound"`` or ``"dims"``.
+        kind: ``"type"``, ``"rank"``, ``"size"``, ``"dtype"``, ``"unbound"``, ``"dims"``, or
+            ``"layout"`` (data laid out in another axis order than a module reads); empty
+            for an error rebuilt from its message alone.
         value: a short description of the value, such as ``float64[144000, 3] (numpy)``.
         contract: the contract, as written.
     """
@@ -64,21 +66,25 @@ class ShapeContractError(TypeError, ValueError):
 
     def __init__(
         self,
+        message: str | None = None,
+        /,
         *,
-        kind: str,
-        function: str,
-        argument: str | None,
-        axis: str | int | None,
-        axis_index: int | None,
-        expected: Any,
-        actual: Any,
-        origin: str | None,
-        hint: str | None,
-        value: str | None,
-        contract: str | None,
-        summary: str,
+        kind: str = "",
+        function: str = "",
+        argument: str | None = None,
+        axis: str | int | None = None,
+        axis_index: int | None = None,
+        expected: Any = None,
+        actual: Any = None,
+        origin: str | None = None,
+        hint: str | None = None,
+        value: str | None = None,
+        contract: str | None = None,
+        summary: str = "",
         details: tuple[str, ...] = (),
     ) -> None:
+        # A lone message is how other libraries re-raise an error they caught elsewhere
+        # (a DataLoader worker's, say): the text survives, the fields stay empty.
         self.kind = kind
         self.function = function
         self.argument = argument
@@ -90,7 +96,7 @@ class ShapeContractError(TypeError, ValueError):
         self.hint = hint
         self.value = value
         self.contract = contract
-        self.summary = summary
+        self.summary = summary if message is None else message
         self.details = details
         super().__init__(self._render())
 

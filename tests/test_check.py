@@ -301,6 +301,13 @@ def test_error_pickles_with_its_attributes() -> None:
         "y", 4, 3, str(info.value))
 
 
+def test_error_rebuilt_from_its_message_alone_keeps_the_text() -> None:
+    # How a DataLoader worker's error reaches the main process: exc_type(message).
+    error = ShapeContractError("pad_collate() argument 'sample[3]': axis 1 is 7 but must be 6")
+    assert str(error) == "pad_collate() argument 'sample[3]': axis 1 is 7 but must be 6"
+    assert error.kind == "" and error.argument is None
+
+
 def test_traceback_ends_at_the_checked_call() -> None:
     import traceback
 

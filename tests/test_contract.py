@@ -122,3 +122,9 @@ def test_union_of_array_types_with_one_contract() -> None:
 
     f(np.zeros((2, 3)))
     f(torch.zeros(2, 3))
+
+
+def test_size_names_include_names_only_arithmetic_uses() -> None:
+    c = Contract.of("batch time sensors+sites")
+    assert c.names == ("batch", "time")
+    assert c.size_names == ("batch", "time", "sensors", "sites")
