@@ -57,7 +57,10 @@ def compile_wrapper(
     values = "{" + ", ".join(f"{p!r}: {p}" for p, _ in plan.params) + "}"
     sizes = "{" + ", ".join(f"{name!r}: {n(name)}" for name in names) + "}"
 
-    body: list[str] = [f"{prefix}scope = {prefix}get()"]
+    # The comment is what torch.compile(fullgraph=True) shows when it stops at this read.
+    body: list[str] = [f"{prefix}scope = {prefix}get()  # @check reads the dims() block, a "
+                       f"ContextVar, which torch.compile(fullgraph=True) cannot trace: call "
+                       f"checked functions outside fullgraph regions"]
     if names:
         body.append(" = ".join(n(name) for name in names) + f" = {prefix}U")
         body.append(f"if {prefix}scope is not None:")

@@ -4,8 +4,8 @@ What happens inside ``torch.compile`` today: dynamo graph-breaks where the check
 reads the current ``dims()`` scope (a ContextVar, which it cannot trace), then traces the
 rest of the check on the fake tensors' shapes. A shape that breaks the contract makes dynamo
 recompile, the check runs again and raises ShapeContractError, as in eager code; under
-dynamic shapes the failing check's message is built eagerly, outside dynamo. One gap is
-recorded below as a strict xfail: ``fullgraph=True``.
+dynamic shapes the failing check's message is built eagerly, outside dynamo. ``fullgraph=True``
+is not supported, and dynamo's error says so.
 """
 
 from __future__ import annotations
@@ -125,15 +125,17 @@ def test_a_failing_check_under_dynamic_shapes_raises_shapecontracterror() -> Non
     _raised(lambda: compiled(torch.randn(6, 3, 4), torch.randn(7, 1)))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "fullgraph=True: dynamo cannot trace ContextVar.get, which @check calls to read the "
-    "dims() scope; needs the core to skip the scope lookup under torch.compiler.is_compiling()"))
-def test_checked_function_under_fullgraph() -> None:
+def test_fullgraph_stops_at_the_check_and_says_why() -> None:
+    # Not supported, and said so: dynamo's own error quotes the wrapper's line, which names
+    # the dims() read and what to do instead.
     def step(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         return scale(x, w) + 1
 
     compiled = torch.compile(step, backend="eager", fullgraph=True)
-    assert compiled(torch.randn(2, 3, 4), torch.randn(2, 1)).shape == (2, 3, 4)
+    with pytest.raises(Exception, match="ContextVar") as info:
+        compiled(torch.randn(2, 3, 4), torch.randn(2, 1))
+    assert "@check reads the dims() block" in str(info.value)
+    assert "call checked functions outside fullgraph regions" in str(info.value)
 
 
 def test_meta_tensors_pass_through_a_checked_forward_without_data() -> None:

@@ -26,8 +26,9 @@ Importing this module does not import torch; each function imports it when calle
 current ``dims()`` block) and the check then runs while dynamo traces, on the fake tensors'
 shapes; a call whose shapes break the contract makes dynamo recompile, and the check raises
 ShapeContractError as in eager code, ``dynamic=True`` included (the error is built outside
-the graph). Not supported: ``fullgraph=True``, where that graph break is an error; call the
-checked function, or the guarded module, outside the fullgraph region.
+the graph). Not supported: ``fullgraph=True``, where that graph break is an error whose
+message quotes the wrapper's line saying why; call the checked function, or the guarded
+module, outside the fullgraph region.
 """
 
 from ._collate import PadCollate, pack, pad_collate
