@@ -102,14 +102,14 @@ def sizes_in_force(contract: Contract, sizes: Mapping[str, Any], function: str) 
     ``dims()`` block.
     """
     refuse_unknown_sizes(function, sizes, [contract])
-    try:
-        return Bindings.start(dict(sizes), f"{function}()").sizes
-    except ShapeContractError as error:
-        raise error.with_traceback(None) from None
+    return start_bindings(function, {}, sizes).sizes
 
 
-def with_details(error: ShapeContractError, lines: Sequence[str]) -> ShapeContractError:
-    """The same error with more lines under its first: what the adapter knows beyond shapes."""
-    if not lines:
+def with_details(error: ShapeContractError, lines: Sequence[str], *,
+                 hint: str | None = None) -> ShapeContractError:
+    """The same error with more lines under its first: what the adapter knows beyond shapes.
+    ``hint`` replaces the core's fix where the adapter knows a better one."""
+    if not lines and hint in (None, error.hint):
         return error
-    return _rebuild({**error.__dict__, "details": (*error.details, *lines)})
+    return _rebuild({**error.__dict__, "hint": hint or error.hint,
+                     "details": (*error.details, *lines)})

@@ -10,7 +10,7 @@ from .._contract import Contract
 from .._errors import ShapeContractError
 from .._match import Bindings, _error, _rank_fits, _shape_text, bind_shape
 from ._model import describe_model, input_signatures, output_signatures
-from ._preflight import Fixed, named_contract
+from ._preflight import Fixed, input_prefix, named_contract, output_prefix
 
 Shape = tuple["int | None", ...]
 
@@ -45,10 +45,9 @@ def _targets(model_or_contract: Any, sizes: dict[str, Any], function: str
     fixed: Fixed = {}
     if isinstance(model_or_contract, (keras.Model, keras.layers.Layer)):
         inputs = input_signatures(model_or_contract)
-        multi = len(inputs) > 1
-        xs = [(s.name, named_contract(s, f"{s.name}_" if multi else "", fixed)) for s in inputs]
+        xs = [(s.name, named_contract(s, input_prefix(s, len(inputs)), fixed)) for s in inputs]
         outputs = output_signatures(model_or_contract) or []
-        ys = [(s.name, named_contract(s, f"out{i}_" if len(outputs) > 1 else "out_", fixed))
+        ys = [(s.name, named_contract(s, output_prefix(i, len(outputs)), fixed))
               for i, s in enumerate(outputs)]
         owner = describe_model(model_or_contract)
     elif isinstance(model_or_contract, tuple) and len(model_or_contract) == 2:

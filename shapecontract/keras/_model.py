@@ -38,7 +38,7 @@ def describe_model(obj: Any) -> str:
     return f"{kind} '{getattr(obj, 'name', type(obj).__name__)}'"
 
 
-def _shape_text(shape: Shape) -> str:
+def shape_text(shape: Shape) -> str:
     return "(" + ", ".join("None" if s is None else str(s) for s in shape) + \
         ("," if len(shape) == 1 else "") + ")"
 
@@ -50,7 +50,7 @@ def _dtype_text(dtype: Any) -> str:
 
 def _from_tensor(owner: Any, tensor: Any, role: str) -> Signature:
     shape: Shape = tuple(None if s is None else int(s) for s in tensor.shape)
-    where = f"{describe_model(owner)} {role} {_shape_text(shape)}"
+    where = f"{describe_model(owner)} {role} {shape_text(shape)}"
     if shape and shape[0] is not None and role == "input":
         # Only keras.Input(batch_size=...) fixes the batch; a fixed one here means the model
         # was built by calling it on one batch, which records that batch's whole shape. Of
@@ -124,7 +124,7 @@ def _layer_signature(layer: Any, owner: Any) -> Signature | None:
         for axis, size in (spec.axes or {}).items():
             shape[axis] = size
         shape[0] = None
-        where = f"{describe_model(layer)} input spec {_shape_text(tuple(shape))}"
+        where = f"{describe_model(layer)} input spec {shape_text(tuple(shape))}"
         return Signature(layer.name, tuple(shape), spec.dtype or "float32", where)
     cell = getattr(layer, "cell", None)
     kernel = getattr(cell if cell is not None else layer, "kernel", None)

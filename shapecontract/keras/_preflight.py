@@ -17,9 +17,21 @@ from ._model import (
     input_signatures,
     marker_for,
     output_signatures,
+    shape_text,
 )
 
 Fixed = dict[str, tuple[Any, str]]
+
+
+def input_prefix(sig: Signature, count: int) -> str:
+    """What the axis names of one of ``count`` inputs start with: ``seq_time`` for input
+    'seq' of several, plain ``time`` for a model's only input."""
+    return f"{sig.name}_" if count > 1 else ""
+
+
+def output_prefix(index: int, count: int) -> str:
+    """The same for outputs, whose names never meet x's: ``out_feat``, ``out1_feat``."""
+    return f"out{index}_" if count > 1 else "out_"
 
 
 def named_contract(sig: Signature, prefix: str, fixed: Fixed) -> Contract:
@@ -96,18 +108,14 @@ def _label_contract(sig: Signature, y: Any, model: Any, prefix: str, fixed: Fixe
         return contract_from(" ".join([*dims[:-1], "1"]), "Shaped"), ()
     notes: tuple[str, ...] = ()
     if len(shape) < out_rank and out_rank == 3:
-        notes = (f"the model outputs one value per time step {_text(sig.shape)}: a loss would "
+        notes = (f"the model outputs one value per time step {shape_text(sig.shape)}: a loss would "
                  f"broadcast these labels against it without a word; give labels per step, or "
                  f"drop return_sequences=True from the last recurrent layer",)
     elif len(shape) > out_rank and len(shape) == 3:
         notes = (f"the labels have a time axis but the model outputs one value per sequence "
-                 f"{_text(sig.shape)}: set return_sequences=True on the last recurrent layer, "
+                 f"{shape_text(sig.shape)}: set return_sequences=True on the last recurrent layer, "
                  f"or give one label per sequence",)
     return contract_from(full.dims, "Shaped"), notes
-
-
-def _text(shape: tuple[int | None, ...]) -> str:
-    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ")"
 
 
 def preflight(model: Any, x: Any, y: Any = None, /, **sizes: int) -> dict[str, Any]:
@@ -128,9 +136,8 @@ def preflight(model: Any, x: Any, y: Any = None, /, **sizes: int) -> dict[str, A
     inputs = input_signatures(model)
     fixed: Fixed = {}
     values: list[tuple[str, Contract, Any]] = []
-    multi = len(inputs) > 1
     for label, sig, value in _pair(x, inputs, [s.name for s in inputs], "x", model):
-        values.append((label, named_contract(sig, f"{sig.name}_" if multi else "", fixed),
+        values.append((label, named_contract(sig, input_prefix(sig, len(inputs)), fixed),
                        value))
     notes: dict[str, tuple[str, ...]] = {}
     if y is not None:
@@ -142,8 +149,8 @@ def preflight(model: Any, x: Any, y: Any = None, /, **sizes: int) -> dict[str, A
             keys = list(getattr(model, "output_names", None) or [s.name for s in outputs])
             y_values = []
             for i, (label, sig, value) in enumerate(_pair(y, outputs, keys, "y", model)):
-                prefix = f"out{i}_" if len(outputs) > 1 else "out_"
-                contract, notes[label] = _label_contract(sig, value, model, prefix, fixed)
+                contract, notes[label] = _label_contract(
+                    sig, value, model, output_prefix(i, len(outputs)), fixed)
                 y_values.append((label, contract, value))
         values.extend(y_values)
     refuse_unknown_sizes("preflight", sizes, [contract for _, contract, _ in values])

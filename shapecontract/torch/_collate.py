@@ -16,7 +16,7 @@ from .._array import describe, framework_of, is_array, shape_of
 from .._boundary import check_values, contract_from, sizes_in_force
 from .._contract import Contract
 from .._match import _error, _where
-from ._layout import Layout, recurrent_layout
+from ._layout import Layout, PlainContract, recurrent_layout
 
 if TYPE_CHECKING:
     import torch
@@ -30,16 +30,12 @@ def _batched_layout(contract: Any, function: str) -> Layout:
 class PadCollate:
     """A DataLoader ``collate_fn`` made by :func:`pad_collate`; picklable, for worker processes.
 
-    Holds the contract as text (``dims``, ``marker``), not a Contract: what crosses into a
-    worker process should not carry a cache keyed by ``id()``.
+    Holds the contract as a PlainContract, which crosses into a worker process intact.
     """
 
-    def __init__(self, dims: str, marker: str, roles: tuple[str | None, str | None],
-                 padding_value: float, lengths: bool, packed: bool, dtype: Any,
-                 sizes: dict[str, int]) -> None:
-        self.dims = dims
-        self.marker = marker
-        self.roles = roles
+    def __init__(self, source: PlainContract, padding_value: float, lengths: bool,
+                 packed: bool, dtype: Any, sizes: dict[str, int]) -> None:
+        self.source = source
         self.padding_value = padding_value
         self.lengths = lengths
         self.packed = packed
@@ -48,13 +44,11 @@ class PadCollate:
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.sizes.items())
-        return (f'pad_collate("{self.dims}", {self.padding_value!r}, lengths={self.lengths}, '
-                f"packed={self.packed}{extra})")
+        return (f'pad_collate("{self.source.dims}", {self.padding_value!r}, '
+                f"lengths={self.lengths}, packed={self.packed}{extra})")
 
     def _layout(self) -> Layout:
-        batch, time = self.roles
-        contract = Contract.of(contract_from(self.dims, self.marker), batch=batch, time=time)
-        return _batched_layout(contract, "pad_collate")
+        return _batched_layout(self.source.contract(), "pad_collate")
 
     def __call__(self, samples: Sequence[Any]) -> Any:
         import torch
@@ -177,10 +171,7 @@ def pad_collate(contract: Any, padding_value: float = 0.0, /, *, lengths: bool =
     if dtype is not None and not isinstance(dtype, torch.dtype):
         raise TypeError(f"pad_collate(): dtype must be a torch.dtype, got {dtype!r}")
     sizes_in_force(layout.per_sample(), sizes, "pad_collate")
-    c = layout.contract
-    roles = (c.axes[c.batch].label if c.batch is not None else None,
-             c.axes[c.time].label if c.time is not None else None)
-    return PadCollate(c.dims, c.dtype_marker, roles, float(padding_value), lengths, packed,
+    return PadCollate(PlainContract.of(layout.contract), float(padding_value), lengths, packed,
                       dtype, dict(sizes))
 
 

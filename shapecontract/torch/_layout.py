@@ -62,6 +62,33 @@ class Layout:
         return contract_from(" ".join(tokens), self.contract.dtype_marker)
 
 
+@dataclass(frozen=True)
+class PlainContract:
+    """A contract as its text and the labels of its role axes.
+
+    What goes into another process (a module's ``__dict__``, a DataLoader worker) is this,
+    not a Contract, whose accepted-dtype cache is keyed by ``id()`` and means nothing there.
+    """
+
+    dims: str
+    marker: str
+    roles: tuple[str | None, str | None, str | None]  # batch, time, feature
+
+    @classmethod
+    def of(cls, contract: Contract) -> PlainContract:
+        def label(index: int | None) -> str | None:
+            return None if index is None else contract.axes[index].label
+
+        roles = (label(contract.batch), label(contract.time), label(contract.feature))
+        return cls(contract.dims, contract.dtype_marker, roles)
+
+    def contract(self, marker: str | None = None) -> Contract:
+        """The Contract again, with the same roles; ``marker`` swaps its dtype marker."""
+        batch, time, feature = self.roles
+        return Contract.of(contract_from(self.dims, marker or self.marker), batch=batch,
+                           time=time, feature=feature)
+
+
 def parse_contract(contract: Any, function: str) -> Contract:
     """``Contract.of``, with a TypeError that names the adapter the contract was given to."""
     try:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._boundary import contract_from
 from .._contract import Contract
-from ._layout import Layout, recurrent_layout
+from ._layout import Layout, PlainContract, recurrent_layout
 
 if TYPE_CHECKING:
     import torch
@@ -27,25 +27,13 @@ _MARKERS = {"float32": "Float32", "float64": "Float64", "float16": "Float16",
 
 @dataclass(frozen=True)
 class Stored:
-    dims: str
-    marker: str
-    roles: tuple[str | None, str | None, str | None]
+    source: PlainContract
     sizes: tuple[tuple[str, int], ...]
-
-    def contract(self) -> Contract:
-        batch, time, feature = self.roles
-        return Contract.of(contract_from(self.dims, self.marker), batch=batch, time=time,
-                           feature=feature)
 
 
 def store(module: Any, layout: Layout, sizes: dict[str, int]) -> None:
-    c = layout.contract
-
-    def label(index: int | None) -> str | None:
-        return None if index is None else c.axes[index].label
-
-    roles = (label(c.batch), label(c.time), label(c.feature))
-    setattr(module, _STORED, Stored(c.dims, c.dtype_marker, roles, tuple(sorted(sizes.items()))))
+    setattr(module, _STORED, Stored(PlainContract.of(layout.contract),
+                                    tuple(sorted(sizes.items()))))
 
 
 @dataclass(frozen=True)
@@ -95,7 +83,7 @@ class Recurrent:
         """The layout of the contract the module was built from, if a builder built it."""
         if self.stored is None:
             return None
-        return recurrent_layout(self.stored.contract(), function)
+        return recurrent_layout(self.stored.source.contract(), function)
 
 
 def _kind(module: Any) -> str:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._array import describe, is_array, shape_of
-from .._boundary import check_values, contract_from, sizes_in_force
+from .._boundary import check_values, contract_from, sizes_in_force, with_details
 from .._contract import Contract
-from .._errors import ShapeContractError, _rebuild
+from .._errors import ShapeContractError
 from .._match import _error, _where
-from ._layout import Layout, recurrent_layout
+from ._layout import Layout, PlainContract, recurrent_layout
 from ._module import Recurrent, find_recurrent
 
 if TYPE_CHECKING:
@@ -40,14 +40,6 @@ def _fresh(name: str, taken: set[str]) -> str:
         name += "_"
     taken.add(name)
     return name
-
-
-def _with_marker(layout: Layout, marker: str) -> Contract:
-    """The user's contract, holding the module's dtype: the weights decide what it takes."""
-    c = layout.contract
-    roles = {role: c.axes[i].label for role, i in
-             (("batch", c.batch), ("time", c.time), ("feature", c.feature)) if i is not None}
-    return Contract.of(contract_from(c.dims, marker), **roles)
 
 
 @dataclass(frozen=True)
@@ -177,8 +169,7 @@ class Plan:
             details.append(_PACKED_NOTE)
         elif on_states:
             details.append(_STATE_NOTE)
-        return _rebuild({**error.__dict__, "hint": hint,
-                         "details": (*error.details, *details)}).with_traceback(None)
+        return with_details(error, details, hint=hint).with_traceback(None)
 
     def _module_reading(self) -> str:
         return "(batch, time, feature)" if self.rnn.batch_first else "(time, batch, feature)"
@@ -259,7 +250,8 @@ def make_plan(module: Any, contract: Any, sizes: Mapping[str, Any], *, function:
             built = f'shapecontract.torch.{rnn.kind}("{stored.contract.dims}", ...)'
             for name, size in rnn.stored.sizes:
                 fixed[name] = (size, f"{name}={size} given to {built}")
-    x_contract = _with_marker(layout, rnn.marker)
+    # The user's contract, holding the module's dtype: the weights decide what it takes.
+    x_contract = PlainContract.of(layout.contract).contract(rnn.marker)
     sizes_in_force(x_contract, given, adapter)  # refuses names the contract lacks
     if given_to is not None:
         for name, size in given.items():
