@@ -123,3 +123,8 @@ def test_lstm_refuses_a_contract_or_units_it_cannot_use(contract: object, units:
 def test_a_non_contract_is_a_type_error_naming_what_was_expected() -> None:
     with pytest.raises(TypeError, match="expected a jaxtyping annotation"):
         sk.LSTM(42, 4)
+
+
+def test_sizes_of_names_only_arithmetic_uses_are_sizes_not_keras_options() -> None:
+    layer = sk.LSTM("batch time sensors+sites", 4, sensors=3, sites=4)
+    assert layer.input_spec.axes == {2: 7}

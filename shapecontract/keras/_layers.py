@@ -98,7 +98,7 @@ def _recurrent(kind: str, contract: Any, units: int, kwargs: dict[str, Any]) -> 
         )
     if not isinstance(units, int) or isinstance(units, bool) or units < 1:
         raise ValueError(f"{kind}(): units must be a positive int, got {units!r}")
-    sizes = {k: kwargs.pop(k) for k in list(kwargs) if k in parsed.names}
+    sizes = {k: kwargs.pop(k) for k in list(kwargs) if k in parsed.size_names}
     spec = InputSpec(parsed, **sizes)
     layer = getattr(keras.layers, kind)(units, **kwargs)
     # Keras declares InputSpec(ndim=3) only, so 7 features reach the cell's MatMul; this spec
