@@ -2,42 +2,80 @@
 
     python benchmarks/overhead.py [--quick] [--json PATH]
 
-Every variant wraps the same function, ``return x``, with the signature
+Every variant wraps the same function, which returns its first argument, with one contract
+written in each checker's syntax. Two contracts are measured:
 
-    f(x: Float[Array, "batch time feat"], y: Float[Array, "batch 1"])
-        -> Float[Array, "batch time feat"]
+* two arrays, ``f(x: "batch time feat", y: "batch 1") -> "batch time feat"`` on float32
+  inputs of shapes (8, 20, 3) and (8, 1), as in the README;
+* one to eight arrays, ``f(x0: "batch time feat", ..., xN: "batch time feat") ->
+  "batch time feat"``, all (8, 20, 3), to show the cost of each further argument (the
+  ``per extra array`` rows are the least-squares slope over the eight counts).
 
-called on float32 inputs of shapes (8, 20, 3) and (8, 1). Each cell is the minimum over
-5 repeats of N calls (``timeit``), divided by N; ``ratio`` is
-(jaxtyping + beartype) / shapecontract.
+Before any timing, each checker is shown to check: the shape checkers must refuse the last
+argument with an axis missing and, where there are two or more arrays, with a batch size
+that disagrees with the first; beartype alone must refuse a list; the unchecked and disabled
+variants must accept all of these. Each cell is the minimum over 5 runs of N calls, N chosen
+so a run lasts at least 0.05 s (the minimum is the figure least disturbed by other work on a
+shared machine). ``ratio`` is (jaxtyping + beartype) / shapecontract.
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime
-import json
 import os
-import platform
 import sys
-import timeit
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import _measure
 import beartype
+import beartype.roar
 import jaxtyping
 import numpy as np
 
 import shapecontract
 
-X_DIMS, Y_DIMS = "batch time feat", "batch 1"
-X_SHAPE, Y_SHAPE = (8, 20, 3), (8, 1)
+NAME = "overhead"
 REPEAT = 5
-COLUMNS = ("no checking", "beartype alone", "jaxtyping + beartype", "shapecontract",
-           "shapecontract disabled")
-PACKAGES = ("numpy", "torch", "tensorflow", "jaxtyping", "beartype", "shapecontract")
+MAX_ARRAYS = 8
+SIZES = {"batch": 8, "time": 20, "feat": 3}
+COLUMNS = ("no checking", "beartype alone", "jaxtyping + beartype", "check_shapes",
+           "shapecontract", "shapecontract disabled")
+PACKAGES = ("numpy", "torch", "tensorflow", "jaxtyping", "beartype", "check_shapes",
+            "shapecontract")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A contract: each parameter's dims and the result's, in jaxtyping's syntax."""
+
+    params: tuple[tuple[str, str], ...]
+    result: str
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.params]
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        return [_shape(dims) for _, dims in self.params]
+
+    def check_shapes_specs(self) -> list[str]:
+        """The same contract in check_shapes' syntax: ``"x: [batch, time, feat]"``."""
+        pairs = [*self.params, ("return", self.result)]
+        return [f"{name}: [{', '.join(dims.split())}]" for name, dims in pairs]
+
+
+def _shape(dims: str) -> tuple[int, ...]:
+    return tuple(SIZES[d] if d in SIZES else int(d) for d in dims.split())
+
+
+TWO_ARRAYS = Signature((("x", "batch time feat"), ("y", "batch 1")), "batch time feat")
+
+
+def arrays(count: int) -> Signature:
+    return Signature(tuple((f"x{i}", "batch time feat") for i in range(count)),
+                     "batch time feat")
 
 
 @dataclass(frozen=True)
@@ -47,7 +85,6 @@ class Framework:
 
 
 def frameworks() -> dict[str, Framework]:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before the import, to keep output clean
     import tensorflow as tf
     import torch
 
@@ -58,14 +95,20 @@ def frameworks() -> dict[str, Framework]:
     }
 
 
-def _function(x_hint: Any, y_hint: Any, return_hint: Any) -> Callable[..., Any]:
-    """A fresh ``f(x, y) -> x`` carrying the given annotations, for a decorator to read."""
+# -- one function per column ---------------------------------------------------------------------
 
-    def f(x: Any, y: Any) -> Any:
-        return x
 
-    f.__annotations__ = {"x": x_hint, "y": y_hint, "return": return_hint}
-    return f
+def _function(signature: Signature, hint: Callable[[str], Any]) -> Callable[..., Any]:
+    """A fresh function of the signature's parameters that returns the first, annotated with
+    ``hint(dims)``. beartype reads the parameters from the code object, so they must be real
+    ones, not ``*args``: the function is written out and compiled."""
+    names = signature.names
+    namespace: dict[str, Any] = {}
+    exec(f"def f({', '.join(names)}):\n    return {names[0]}", namespace)
+    func: Callable[..., Any] = namespace["f"]
+    func.__annotations__ = {**{name: hint(dims) for name, dims in signature.params},
+                            "return": hint(signature.result)}
+    return func
 
 
 @contextmanager
@@ -81,109 +124,169 @@ def _environ(name: str, value: str) -> Iterator[None]:
             os.environ[name] = old
 
 
-def _shapecontract(disabled: bool) -> Callable[..., Any]:
-    sc, array = shapecontract.Float, shapecontract.Array
+def _shapecontract(signature: Signature, disabled: bool) -> Callable[..., Any]:
+    def hint(dims: str) -> Any:
+        return shapecontract.Float[shapecontract.Array, dims]
+
     # check reads SHAPECONTRACT_DISABLE when it decorates, so the variable is set around that.
     with _environ("SHAPECONTRACT_DISABLE", "1" if disabled else "0"):
-        return shapecontract.check(_function(sc[array, X_DIMS], sc[array, Y_DIMS],
-                                             sc[array, X_DIMS]))
+        return shapecontract.check(_function(signature, hint))
 
 
-def variants(plain: type) -> dict[str, Callable[..., Any]]:
+def variants(signature: Signature, plain: type) -> dict[str, Callable[..., Any]]:
     """One function per column, decorated as that column says."""
-    jt = jaxtyping.Float
+    import check_shapes
+
     jaxtyped = jaxtyping.jaxtyped(typechecker=beartype.beartype)
+
+    def untyped(_: str) -> Any:
+        return plain
+
+    def jaxtyping_hint(dims: str) -> Any:
+        return jaxtyping.Float[plain, dims]
+
+    by_check_shapes = check_shapes.check_shapes(*signature.check_shapes_specs())
     return {
-        "no checking": _function(plain, plain, plain),
-        "beartype alone": beartype.beartype(_function(plain, plain, plain)),
-        "jaxtyping + beartype": jaxtyped(_function(jt[plain, X_DIMS], jt[plain, Y_DIMS],
-                                                   jt[plain, X_DIMS])),
-        "shapecontract": _shapecontract(disabled=False),
-        "shapecontract disabled": _shapecontract(disabled=True),
+        "no checking": _function(signature, untyped),
+        "beartype alone": beartype.beartype(_function(signature, untyped)),
+        "jaxtyping + beartype": jaxtyped(_function(signature, jaxtyping_hint)),
+        "check_shapes": by_check_shapes(_function(signature, untyped)),
+        "shapecontract": _shapecontract(signature, disabled=False),
+        "shapecontract disabled": _shapecontract(signature, disabled=True),
     }
 
 
-def _rejects(func: Callable[..., Any], *args: Any) -> bool:
+# -- proof that each column checks what it claims to -------------------------------------------
+
+
+def _shape_errors() -> dict[str, type[Exception]]:
+    """The error each shape checker raises for a bad shape; nothing else counts as a refusal."""
+    from check_shapes.exceptions import ShapeMismatchError
+
+    return {"jaxtyping + beartype": jaxtyping.TypeCheckError,
+            "check_shapes": ShapeMismatchError,
+            "shapecontract": shapecontract.ShapeContractError}
+
+
+def bad_shapes(signature: Signature) -> list[tuple[str, list[tuple[int, ...]]]]:
+    """Calls that break the contract in the last argument: one axis short, and (with two
+    arrays or more) a batch size that disagrees with the first argument's."""
+    shapes = signature.shapes()
+    last = shapes[-1]
+    bad = [("an axis missing", [*shapes[:-1], last[:-1]])]
+    if len(shapes) > 1:
+        bad.append(("batch size disagrees", [*shapes[:-1], (last[0] - 1, *last[1:])]))
+    return bad
+
+
+def _outcome(func: Callable[..., Any], args: Sequence[Any]) -> Exception | None:
     try:
         func(*args)
-    except Exception:
-        return True
-    return False
+    except Exception as exc:  # any error is an outcome to compare with the expected one
+        return exc
+    return None
 
 
-def per_call_us(func: Callable[..., Any], args: tuple[Any, ...], number: int) -> float:
-    func(*args)  # the first call may take a slow path that fills caches
-    times = timeit.repeat("f(*args)", globals={"f": func, "args": args}, number=number,
-                          repeat=REPEAT)
-    return min(times) / number * 1e6
+def verify(funcs: dict[str, Callable[..., Any]], signature: Signature,
+           framework: Framework) -> None:
+    """Exit unless each column refuses what it must and accepts what it should."""
+    def make(shapes: Sequence[tuple[int, ...]]) -> list[Any]:
+        return [framework.convert(np.ones(s, dtype=np.float32)) for s in shapes]
+
+    good = make(signature.shapes())
+    checkers = _shape_errors()
+    for name, func in funcs.items():
+        if _outcome(func, good) is not None:
+            raise SystemExit(f"{name} refused a call that meets the contract")
+        for why, shapes in bad_shapes(signature):
+            error = _outcome(func, make(shapes))
+            if name in checkers and not isinstance(error, checkers[name]):
+                raise SystemExit(f"{name} accepted a call with {why}: it is not checking")
+            if name not in checkers and error is not None:
+                raise SystemExit(f"{name} refused a call with {why}: it checks shapes")
+    wrong_type = [*good[:-1], [1.0]]  # beartype alone checks types, not shapes
+    if not isinstance(_outcome(funcs["beartype alone"], wrong_type),
+                      beartype.roar.BeartypeCallHintViolation):
+        raise SystemExit("beartype alone accepted a list for an array: it is not checking")
 
 
-def measure(framework: Framework, number: int) -> dict[str, float]:
+# -- measuring ---------------------------------------------------------------------------------
+
+
+def measure(signature: Signature, framework: Framework, min_seconds: float) -> dict[str, float]:
+    """Microseconds per call for each column, and the ratio."""
+    funcs = variants(signature, framework.plain_type)
+    verify(funcs, signature, framework)
     rng = np.random.default_rng(0)
-    x, y, bad_y = (framework.convert(rng.standard_normal(shape, dtype=np.float32))
-                   for shape in (X_SHAPE, Y_SHAPE, (X_SHAPE[0] - 1, 1)))
-    funcs = variants(framework.plain_type)
-    for name in ("jaxtyping + beartype", "shapecontract"):
-        if not _rejects(funcs[name], x, bad_y):
-            raise SystemExit(f"{name} accepted a mismatched batch size: it is not checking")
-    if _rejects(funcs["shapecontract disabled"], x, bad_y):
-        raise SystemExit("shapecontract disabled still checks")
-    row = {name: per_call_us(func, (x, y), number) for name, func in funcs.items()}
+    args = tuple(framework.convert(rng.standard_normal(s, dtype=np.float32))
+                 for s in signature.shapes())
+    row = {name: 1e6 * _measure.per_call_seconds(func, args, repeat=REPEAT,
+                                                 min_seconds=min_seconds)
+           for name, func in funcs.items()}
     row["ratio"] = row["jaxtyping + beartype"] / row["shapecontract"]
     return row
 
 
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+def slope(rows: dict[int, dict[str, float]]) -> dict[str, float]:
+    """Least-squares microseconds per further array, for each column, and their ratio."""
+    counts = np.array(sorted(rows), dtype=float)
+    out = {c: float(np.polyfit(counts, [rows[int(n)][c] for n in counts], 1)[0])
+           for c in COLUMNS}
+    out["ratio"] = out["jaxtyping + beartype"] / out["shapecontract"]
+    return out
 
 
-def machine() -> dict[str, Any]:
-    return {
-        "cpu": _cpu_name(),
-        "arch": platform.machine(),
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "versions": {name: str(sys.modules[name].__version__) for name in PACKAGES},
-        "date": datetime.date.today().isoformat(),
-    }
+def _cells(row: dict[str, float]) -> list[str]:
+    return [f"{row[c]:.2f}" for c in COLUMNS] + [f"{row['ratio']:.1f}x"]
 
 
-def table(results: dict[str, dict[str, float]]) -> str:
-    header = ["framework", *COLUMNS, "ratio"]
-    lines = ["| " + " | ".join(header) + " |", "|---" + "|---:" * (len(header) - 1) + "|"]
-    for name, row in results.items():
-        cells = [f"{row[c]:.2f}" for c in COLUMNS] + [f"{row['ratio']:.1f}x"]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def two_arrays_table(results: dict[str, dict[str, float]]) -> str:
+    rows = [[name, *_cells(row)] for name, row in results.items()]
+    return _measure.markdown_table(["framework", *COLUMNS, "ratio"], rows)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2000 calls per repeat, not 20000")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
-    args = parser.parse_args(argv)
-    number = 2000 if args.quick else 20000
+def per_array_table(counts: dict[str, dict[int, dict[str, float]]],
+                    slopes: dict[str, dict[str, float]]) -> str:
+    rows: list[list[str]] = []
+    for name, by_count in counts.items():
+        rows += [[name, str(n), *_cells(row)] for n, row in by_count.items()]
+        rows.append([name, "per extra array", *_cells(slopes[name])])
+    return _measure.markdown_table(["framework", "arrays", *COLUMNS, "ratio"], rows, "ll"
+                                   + "r" * (len(COLUMNS) + 1))
 
-    results = {name: measure(fw, number) for name, fw in frameworks().items()}
-    info = machine()
-    versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
-    print(f"Per-call cost in µs (min of {REPEAT} x {number} calls) on {info['cpu']} "
-          f"({info['arch']}, {info['cpus']} CPUs), Python {info['python']}; {versions}; "
-          f"{info['date']}\n")
-    print(table(results))
-    if args.json:
-        payload = {**info, "unit": "microseconds per call", "repeat": REPEAT,
-                   "number": number, "results": results}
-        with open(args.json, "w") as out:
-            json.dump(payload, out, indent=2)
-            out.write("\n")
+
+def main() -> None:
+    args = _measure.arguments(__doc__.splitlines()[0] if __doc__ else NAME,
+                              "runs of at least 5 ms, not 50 ms")
+    min_seconds = 0.005 if args.quick else 0.05
+    with _measure.quiet_frameworks():
+        import check_shapes  # noqa: F401  (imports tensorflow and torch)
+
+        fws = frameworks()
+    info = _measure.machine(PACKAGES)
+
+    two = {name: measure(TWO_ARRAYS, fw, min_seconds) for name, fw in fws.items()}
+    counts = {name: {n: measure(arrays(n), fw, min_seconds) for n in range(1, MAX_ARRAYS + 1)}
+              for name, fw in fws.items()}
+    slopes = {name: slope(by_count) for name, by_count in counts.items()}
+
+    print(f"Per-call cost in µs, minimum of {REPEAT} runs of at least {min_seconds} s each; "
+          f"{_measure.describe(info)}\n")
+    print('Two arrays: f(x: "batch time feat", y: "batch 1") -> "batch time feat"\n')
+    print(two_arrays_table(two))
+    print('\nOne to eight arrays: f(x0: "batch time feat", ..., xN: "batch time feat") -> '
+          '"batch time feat"\n')
+    print(per_array_table(counts, slopes))
+    settings = {"unit": "microseconds per call", "repeat": REPEAT, "min_seconds": min_seconds,
+                "sizes": SIZES, "dtype": "float32", "columns": list(COLUMNS),
+                "ratio": "jaxtyping + beartype / shapecontract",
+                "check_shapes_specs": TWO_ARRAYS.check_shapes_specs()}
+    results = {"two_arrays": two,
+               "per_array_count": {name: {str(n): row for n, row in by_count.items()}
+                                   for name, by_count in counts.items()},
+               "per_extra_array": slopes}
+    path = _measure.write_json(NAME, args.json, info, settings, results)
+    print(f"\nResults: {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """shapecontract: shape contracts checked at the function boundary.
 
-Write the contract once, as a jaxtyping annotation, and decorate the function::
+Write the contract once, as a jaxtyping annotation, and decorate the function:
 
     from shapecontract import Array, Float, check, dims
 

@@ -23,6 +23,15 @@ class Contract:
 
     Build one with ``Contract.of(Float[Array, "batch time feat"])`` or
     ``Contract.of("batch time feat")`` (any dtype).
+
+    Attributes:
+        axes: the axes, one per token of the shape string.
+        dims: the shape string, as written: ``"batch time feat"``.
+        dtype_marker: the marker's name: ``"Float"``, ``"Int32"``, ``"Shaped"``.
+        dtypes: the dtype names the marker accepts; None for any dtype (``Shaped``).
+        batch: the index of the batch axis, or None.
+        time: the index of the time axis, or None.
+        feature: the index of the feature axis, or None.
     """
 
     axes: tuple[Axis, ...]
@@ -77,6 +86,7 @@ class Contract:
 
     @property
     def variadic_index(self) -> int | None:
+        """The index of the variadic axis (``*name`` or ``...``), or None."""
         for i, axis in enumerate(self.axes):
             if axis.kind == "variadic":
                 return i
@@ -93,12 +103,14 @@ class Contract:
 
     @property
     def size_names(self) -> tuple[str, ...]:
-        """The names a size may be given for: :attr:`names` and those only arithmetic axes
-        use (``sensors`` and ``sites`` in ``"batch time sensors+sites"``)."""
+        """The names a size may be given for: [`names`][shapecontract.Contract.names] and
+        those only arithmetic axes use (``sensors`` and ``sites`` in
+        ``"batch time sensors+sites"``)."""
         extra = [n for a in self.axes for n in a.names_used if n not in self.names]
         return (*self.names, *dict.fromkeys(extra))
 
     def role_of(self, index: int) -> Role | None:
+        """The role of axis ``index``: ``"batch"``, ``"time"``, ``"feature"`` or None."""
         if index == self.batch:
             return "batch"
         if index == self.time:
@@ -108,6 +120,7 @@ class Contract:
         return None
 
     def accepts_dtype(self, name: str) -> bool:
+        """Whether the marker accepts the dtype called ``name`` (``"float32"``)."""
         if self.dtypes is None:
             return True
         return any(d == name if isinstance(d, str) else d.fullmatch(name) for d in self.dtypes)

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -152,14 +153,18 @@ def native_stderr_silenced() -> Iterator[None]:
 def run_comparison(comparison: Comparison) -> Outcome:
     with native_stderr_silenced():
         state = comparison.prepare()
-    start = time.perf_counter()
-    try:
-        said = comparison.run_framework(state)
-        raised = False
-    except Exception as exc:  # the framework's own error, whatever its type, is the point
-        said = exception_summary(exc)
-        raised = True
-    framework_seconds = time.perf_counter() - start
+    # What the framework says is its error; its warnings and native log lines (tf.data's
+    # "Local rendezvous is aborting") would land in the middle of the demo's output.
+    with native_stderr_silenced(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        try:
+            said = comparison.run_framework(state)
+            raised = False
+        except Exception as exc:  # the framework's own error, whatever its type, is the point
+            said = exception_summary(exc)
+            raised = True
+        framework_seconds = time.perf_counter() - start
     start = time.perf_counter()
     error: ShapeContractError | None = None
     try:
@@ -170,11 +175,15 @@ def run_comparison(comparison: Comparison) -> Outcome:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# TensorFlow's graph errors quote the Python stack that built the failing node, one "File"
+# line per frame, before the error itself; the stack is the traceback's business.
+_GRAPH_STACK = re.compile(r" defined at \(most recent call last\):\n(?:\s*File \".*\n)*")
 
 
 def exception_summary(exc: BaseException, limit: int = 400) -> str:
     """An exception as a user sees it at the bottom of the traceback: type and first lines."""
     text = _ANSI.sub("", str(exc))  # Keras bolds its messages for terminals
+    text = _GRAPH_STACK.sub(":\n", text)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = " ".join(lines)
     if len(text) > limit:

@@ -28,7 +28,11 @@ class Cell:
 
 
 class Scope:
-    """The sizes in force inside a ``dims()`` block; ``scope[name]`` reads one."""
+    """The sizes in force inside a ``dims()`` block; ``scope[name]`` reads one.
+
+    ``with dims(...) as scope`` gives the block's scope, and ``current_scope()`` the innermost
+    one in force; neither is built by hand.
+    """
 
     __slots__ = ("cells", "pending", "where")
 

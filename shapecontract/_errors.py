@@ -59,6 +59,8 @@ class ShapeContractError(TypeError, ValueError):
             for an error rebuilt from its message alone.
         value: a short description of the value, such as ``float64[144000, 3] (numpy)``.
         contract: the contract, as written.
+        summary: the message's first line, without its ``; fix:`` part.
+        details: the message's further lines (the contract, the sizes in force, notes).
     """
 
     # Inside tf.function, AutoGraph re-raises user errors as StagingError unless told not to.

@@ -125,7 +125,16 @@ def rank_hint(value: Any, var: str, expected: Expected, roles: Mapping[int, str]
         for k, size in enumerate(actual):
             if size == 1 and fits((*actual[:k], *actual[k + 1:])):
                 return squeeze(fw, var, k)
+    return reshape_hint(value, var, expected, fits)
+
+
+def reshape_hint(value: Any, var: str, expected: Expected, fits: Fits) -> str | None:
+    """A reshape to the expected shape, its one unknown size taken from the element count."""
+    actual = _known(shape_of(value))
+    if actual is None:
+        return None
     shape = _reshaped(actual, expected)
+    fw = framework_of(value) or "numpy"
     return reshape(fw, var, shape) if shape is not None and fits(shape) else None
 
 

@@ -84,7 +84,7 @@ def check_slots(function: str, slots: Iterable[tuple[Slot, Any]], bindings: Bind
         for label, slot, item in items:
             shape = shape_of(item) if label != skip and is_array(item) else None
             if shape is not None and _rank_fits(slot.contract, len(shape)):
-                bind_shape(slot.contract, shape, out, lambda index: "")
+                bind_shape(slot.contract, shape, out, _origin(function, label))
         return out
 
     deferred: list[tuple[str, Contract, Any, int, Axis, int]] = []
@@ -143,6 +143,8 @@ def _rank_error(function: str, label: str, contract: Contract, value: Any,
         roles = {i: r for i in range(n) if (r := contract.role_of(i))}
         hint = _hints.rank_hint(value, _var(label), _expected_shape(contract, context), roles,
                                 _fits(contract, context))
+        if hint is None:
+            hint = _reshape_past_others(function, label, contract, value, context)
     axes = "axis" if len(shape) == 1 else "axes"
     return _error(
         "rank", function, label, None, None, needs if variadic else n,
@@ -150,6 +152,32 @@ def _rank_error(function: str, label: str, contract: Contract, value: Any,
         f"{_where(function, label)} has {len(shape)} {axes} {_shape_text(shape)} but its contract "
         f'"{contract.dims}" needs {needs}{_known_sizes(contract, context)}; got {describe(value)}',
     )
+
+
+def _reshape_past_others(function: str, label: str, contract: Contract, value: Any,
+                         context: Bindings) -> str | None:
+    """The reshape that works once the other arguments follow it, when sizes they set rule
+    out every fix: labels flattened like x (one per step) set the batch to x's row count.
+    Only a reshape that splits a flattened axis by the sizes a model or dims() fixed: adding
+    an axis would guess at what x is, and merging one (labels with a time axis into batch
+    rows) is rarely the fix."""
+    shape = shape_of(value)
+    if shape is None or len(shape) >= len(contract.axes):
+        return None
+    others = {name: origin for name, origin in context.origins.items()
+              if name in contract.size_names and _bound_by_a_value(function, origin)}
+    if not others:
+        return None
+    loose = context.copy()
+    for name in others:
+        del loose.sizes[name], loose.origins[name]
+    hint = _hints.reshape_hint(value, _var(label), _expected_shape(contract, loose),
+                               _fits(contract, loose))
+    if hint is None:
+        return None
+    set_by = ", ".join(f"{name}={context.sizes[name]} ({origin})"
+                       for name, origin in others.items())
+    return f"{hint}, then change what set {set_by} to agree"
 
 
 def _align(contract: Contract, shape: tuple[int | None, ...]) -> Iterable[tuple[int, Axis, Any]]:
@@ -400,6 +428,11 @@ def _origin(function: str, label: str) -> Callable[[int], str]:
     else:
         place = f"argument '{label}'"
     return lambda index: f"{place} axis {index}"
+
+
+def _bound_by_a_value(function: str, origin: str) -> bool:
+    """Whether an origin ``_origin`` wrote: a size another value set, not dims() or a model."""
+    return origin.startswith(("argument '", f"{function}() return value", "check_shape("))
 
 
 def _expected_shape(contract: Contract, bindings: Bindings) -> tuple[int | None, ...]:

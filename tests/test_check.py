@@ -340,3 +340,24 @@ def test_hint_respects_sizes_bound_by_later_arguments() -> None:
     with pytest.raises(ShapeContractError) as info, dims(steps=1440):
         fit(arr(8 * 1440, 3), arr(8))
     assert info.value.hint == "x.reshape(8, 1440, 3)"
+
+
+def test_flattened_x_and_labels_the_reshape_the_fixed_sizes_allow_and_the_labels_follow() -> None:
+    @check
+    def fit(x: Float[Array, "batch steps sensors"], labels: Float[Array, "batch 1"]) -> None:
+        return None
+
+    # Labels flattened like x set batch=8*1440: no reshape of x meets it, but the one that
+    # dims() fixes (steps=1440, sensors=3) does, once the labels follow.
+    with pytest.raises(ShapeContractError) as info, dims(steps=1440, sensors=3):
+        fit(arr(8 * 1440, 3), arr(8 * 1440, 1))
+    assert info.value.hint == ("x.reshape(8, 1440, 3), then change what set batch=11520 "
+                               "(argument 'labels' axis 0) to agree")
+    # Without fixed sizes a split is a guess, never offered; nor is merging axes (labels with
+    # a time axis folded into rows).
+    with pytest.raises(ShapeContractError) as info:
+        fit(arr(8 * 1440, 3), arr(8 * 1440, 1))
+    assert "reshape" not in str(info.value.hint)
+    with pytest.raises(ShapeContractError) as info:
+        fit(arr(8, 20, 3), arr(8, 20, 1))
+    assert info.value.hint is None

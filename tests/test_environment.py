@@ -43,6 +43,17 @@ def test_adapter_modules_import_no_framework_until_used() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_the_command_module_imports_no_framework() -> None:
+    result = run("""
+        import sys
+        import shapecontract.cli
+        shapecontract.cli.build_parser().parse_args(["check", "m.keras", "x.npy"])
+        print(sorted(m for m in ("torch", "tensorflow", "keras", "jax") if m in sys.modules))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_disable_switch_returns_the_function_itself() -> None:
     code = """
         import numpy
@@ -75,9 +86,9 @@ def test_demo_command_shows_each_seed_mistake() -> None:
     assert "one_hot_sites() return value: axis 1 'sites' (feature) is 4 but must be 3" in out
     # The Keras side: its own words (or silence) beside preflight's, for each mistake.
     keras_side = out[out.index("Keras: the same mistakes"):out.index("PyTorch: the same")]
-    assert keras_side.count("   Keras, after ") == 8
+    assert keras_side.count("   Keras, after ") == 10
     assert keras_side.count(": NOTHING.") == 4  # rows 4, 11, 12 and 13 train silently
-    assert keras_side.count("shapecontract, after ") == 8
+    assert keras_side.count("shapecontract, after ") == 10
     assert "Dimensions must be equal, but are 7 and 6" in " ".join(keras_side.split())
     assert "preflight() argument 'x': axis 1 'time' is 1000 but must be 1440" in keras_side
     assert "\x1b[" not in out and "oneDNN" not in result.stderr

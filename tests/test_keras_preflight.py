@@ -53,6 +53,19 @@ def test_seed_1_flat_export_keras_names_no_axis_preflight_gives_the_reshape() ->
     assert error.hint == "x.reshape(100, 1440, 3)"
 
 
+def test_seed_1b_labels_flattened_too_the_reshape_names_the_labels_as_the_other_half() -> None:
+    # framework-behaviour.md row 1b: y has one row per minute as well, so it sets the batch to
+    # 144000, which no reshape of x can meet; the fix is x's reshape, and y must follow it.
+    model = forecaster()
+    x, y = data(100 * 1440, 3), data(100 * 1440, 1)
+    with pytest.raises(ValueError, match="Invalid input shape"):
+        model.fit(x, y, verbose=0)
+    with pytest.raises(ShapeContractError) as info:
+        sk.preflight(model, x, y)
+    assert info.value.hint == ("x.reshape(100, 1440, 3), then change what set batch=144000 "
+                               "(argument 'y' axis 0) to agree")
+
+
 def test_seed_1_caught_at_the_preprocessing_function_with_the_model_s_sizes() -> None:
     # The earliest boundary: the function that built the array, checked with the sizes the
     # model fixed, read off the model by contract_of.

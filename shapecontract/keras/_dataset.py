@@ -183,7 +183,8 @@ def batch(dataset: Any, model_or_contract: Any, batch_size: int, /, *,
     Each element is checked against the per-sample contract first. Where the time axis is
     variable (in the contract, or in the elements), ``padded_batch`` pads x's time axis: to
     the size the model or ``sizes`` fix, else to the longest element of each batch. The
-    batched dataset is checked again with :func:`check_dataset` and returned.
+    batched dataset is checked again with [`check_dataset`][shapecontract.keras.check_dataset]
+    and returned.
     """
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batch(): batch_size must be a positive int, got {batch_size!r}")

@@ -7,6 +7,7 @@ to say something, not the time it took to train.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,12 @@ def _flat() -> tuple[Any, Any, Any]:
     return _model(STEPS, SENSORS), x, _labels(MACHINES, 1)
 
 
+def _flat_per_minute() -> tuple[Any, Any, Any]:
+    # Labels exported the same way, one per machine-minute: the counts now agree.
+    x = rng.random((MACHINES * STEPS, SENSORS), dtype=np.float32)
+    return _model(STEPS, SENSORS), x, _labels(MACHINES * STEPS, 1)
+
+
 def _ragged() -> tuple[Any, Any, Any]:
     x = [rng.random((int(rng.integers(1200, STEPS)), SENSORS), dtype=np.float32)
          for _ in range(8)]
@@ -61,6 +68,29 @@ def _ragged_dataset(state: tuple[Any, Any, Any]) -> str:
 
     model, x, y = state
     model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8), verbose=0)
+    return "trained"
+
+
+def _generated_batches(state: tuple[Any, Any, Any]) -> str:
+    # The way around from_tensor_slices: a generator of (None, 3) elements, then .batch.
+    import tensorflow as tf
+
+    model, x, y = state
+
+    def recordings() -> Any:
+        yield from zip(x, y)
+
+    dataset = tf.data.Dataset.from_generator(recordings, output_signature=(
+        tf.TensorSpec((None, SENSORS), tf.float32), tf.TensorSpec((1,), tf.float32)))
+    try:
+        model.fit(dataset.batch(8), verbose=0)
+    except Exception as exc:
+        # The traceback holds fit's iterator over the generator; one left for the interpreter's
+        # exit to collect can hang TensorFlow's shutdown. Collect it now.
+        error = exc.with_traceback(None)
+        del exc, dataset
+        gc.collect()
+        raise error from None
     return "trained"
 
 
@@ -108,9 +138,16 @@ COMPARISONS = (
     Comparison("Keras", "1. Flattened sensor array, into model.fit",
                "x exported as (100*1440, 3) for a model built with Input((1440, 3))",
                _flat, _fit, _preflight),
+    Comparison("Keras", "1b. Flattened sensor array, labels flattened too",
+               "x (100*1440, 3) and y (100*1440, 1), one label per minute, for a model "
+               "built with Input((1440, 3))", _flat_per_minute, _fit, _preflight),
     Comparison("Keras", "2. Sequences of different lengths, into tf.data",
                "a list of sequences of 1200-1439 steps handed to "
                "Dataset.from_tensor_slices", _ragged, _ragged_dataset, _preflight),
+    Comparison("Keras", "2b. Sequences of different lengths, from a generator, batched",
+               "the same sequences yielded by Dataset.from_generator as (None, 3) elements, "
+               "then dataset.batch(8); shapecontract checks them before they go in",
+               _ragged, _generated_batches, _preflight),
     Comparison("Keras", "3. Seven features into a model built for six",
                "one-hot with num_classes=4 for 3 sites: 3 sensors + 4 columns",
                _seven_features, _fit, _preflight),

@@ -119,10 +119,12 @@ def LSTM(contract: Any, units: int, /, **kwargs: Any) -> Any:
 
 
 def GRU(contract: Any, units: int, /, **kwargs: Any) -> Any:
-    """A ``keras.layers.GRU`` whose input spec checks the contract, like :func:`LSTM`."""
+    """A ``keras.layers.GRU`` whose input spec checks the contract, like
+    [`LSTM`][shapecontract.keras.LSTM]."""
     return _recurrent("GRU", contract, units, kwargs)
 
 
 def SimpleRNN(contract: Any, units: int, /, **kwargs: Any) -> Any:
-    """A ``keras.layers.SimpleRNN`` whose input spec checks the contract, like :func:`LSTM`."""
+    """A ``keras.layers.SimpleRNN`` whose input spec checks the contract, like
+    [`LSTM`][shapecontract.keras.LSTM]."""
     return _recurrent("SimpleRNN", contract, units, kwargs)

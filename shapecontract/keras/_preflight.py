@@ -124,7 +124,8 @@ def preflight(model: Any, x: Any, y: Any = None, /, **sizes: int) -> dict[str, A
     x must meet the model's input contract (rank, time length, features, dtype) and y its
     output contract, with one batch size across both. Raises ShapeContractError naming the
     argument, the axis, the size the model fixed and a fix; returns the sizes bound. A
-    ``tf.data.Dataset`` as x is checked by :func:`check_dataset`, without iterating.
+    ``tf.data.Dataset`` as x is checked by
+    [`check_dataset`][shapecontract.keras.check_dataset], without iterating.
     """
     if type(x).__module__.startswith("tensorflow") and hasattr(x, "element_spec"):
         from ._dataset import check_dataset

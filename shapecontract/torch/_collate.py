@@ -28,7 +28,8 @@ def _batched_layout(contract: Any, function: str) -> Layout:
 
 
 class PadCollate:
-    """A DataLoader ``collate_fn`` made by :func:`pad_collate`; picklable, for worker processes.
+    """A DataLoader ``collate_fn`` made by [`pad_collate`][shapecontract.torch.pad_collate];
+    picklable, for worker processes.
 
     Holds the contract as a PlainContract, which crosses into a worker process intact.
     """

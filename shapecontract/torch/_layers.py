@@ -131,20 +131,22 @@ def LSTM(contract: Any, hidden_size: int, /, **kwargs: Any) -> torch.nn.LSTM:
         lstm = shapecontract.torch.LSTM(Float[Array, "batch time feat"], 64, feat=6)
         # nn.LSTM(6, 64, batch_first=True)
 
-    The module remembers its contract: :func:`preflight`, :func:`guard` and
-    :func:`contract_of` use its axis names and the sizes given here.
+    The module remembers its contract: [`preflight`][shapecontract.torch.preflight],
+    [`guard`][shapecontract.torch.guard] and [`contract_of`][shapecontract.torch.contract_of]
+    use its axis names and the sizes given here.
     """
     module: torch.nn.LSTM = _build("LSTM", contract, hidden_size, kwargs)
     return module
 
 
 def GRU(contract: Any, hidden_size: int, /, **kwargs: Any) -> torch.nn.GRU:
-    """A real ``torch.nn.GRU`` from a contract, like :func:`LSTM`."""
+    """A real ``torch.nn.GRU`` from a contract, like [`LSTM`][shapecontract.torch.LSTM]."""
     module: torch.nn.GRU = _build("GRU", contract, hidden_size, kwargs)
     return module
 
 
 def RNN(contract: Any, hidden_size: int, /, **kwargs: Any) -> torch.nn.RNN:
-    """A real ``torch.nn.RNN`` from a contract, like :func:`LSTM` (``nonlinearity=`` too)."""
+    """A real ``torch.nn.RNN`` from a contract, like [`LSTM`][shapecontract.torch.LSTM]
+    (``nonlinearity=`` too)."""
     module: torch.nn.RNN = _build("RNN", contract, hidden_size, kwargs)
     return module

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .._boundary import contract_from
 from .._contract import Contract
 from ._layout import Layout, PlainContract, recurrent_layout
+from ._scripted import read_scripted, scripted_kind
 
 if TYPE_CHECKING:
     import torch
@@ -40,12 +41,17 @@ def store(module: Any, layout: Layout, sizes: dict[str, int]) -> None:
 class RecurrentContracts:
     """The four contracts of a recurrent module, as a user would write them.
 
-    ``input`` is what ``forward`` takes (``Float32[Array, "batch time 6"]`` when
-    ``batch_first``, else ``"time batch 6"``), ``output`` what it returns first (the last axis
-    ``directions * (proj_size or hidden_size)``), ``hidden`` the shape of ``h0``/``h_n``, which
-    is ``(num_layers * directions, batch, proj_size or hidden_size)`` whatever ``batch_first``
-    says, and ``cell`` that of an LSTM's ``c0``/``c_n`` (``hidden_size`` last; None for GRU and
-    RNN). All four are batched; drop the batch axis for unbatched input.
+    All four are batched; drop the batch axis for unbatched input.
+
+    Attributes:
+        input: what ``forward`` takes: ``Float32[Array, "batch time 6"]`` when
+            ``batch_first``, else ``"time batch 6"``.
+        output: what it returns first; the last axis is
+            ``directions * (proj_size or hidden_size)``.
+        hidden: the shape of ``h0``/``h_n``, which is
+            ``(num_layers * directions, batch, proj_size or hidden_size)`` whatever
+            ``batch_first`` says.
+        cell: that of an LSTM's ``c0``/``c_n`` (``hidden_size`` last); None for GRU and RNN.
     """
 
     input: Contract
@@ -92,13 +98,30 @@ def _kind(module: Any) -> str:
     for kind in ("LSTM", "GRU", "RNN"):
         if isinstance(module, getattr(torch.nn, kind)):
             return kind
-    return type(module).__name__
+    return scripted_kind(module) or type(module).__name__
 
 
 def _describe(module: Any) -> str:
+    kind = scripted_kind(module)
+    if kind is not None:  # a TorchScript nn.LSTM: its own repr says only original_name=LSTM
+        return f"nn.{kind}({read_scripted(module, 'contract_of').extra_repr()})"
+    if _script_name(module) is not None:
+        return f"{_class_name(module)} (TorchScript)"
     cls = type(module)
     prefix = "nn." if cls.__module__.startswith("torch.nn") else ""
     return f"{prefix}{cls.__name__}({module.extra_repr()})"
+
+
+def _script_name(module: Any) -> str | None:
+    """The class a TorchScript module was made from (``original_name``), else None."""
+    if type(module).__name__ not in ("RecursiveScriptModule", "TopLevelTracedModule"):
+        return None
+    name = getattr(module, "original_name", None)
+    return name if isinstance(name, str) else None
+
+
+def _class_name(module: Any) -> str:
+    return _script_name(module) or type(module).__name__
 
 
 def find_recurrent(module: Any, function: str) -> Recurrent:
@@ -111,9 +134,9 @@ def find_recurrent(module: Any, function: str) -> Recurrent:
             f"module whose first submodule is one), got {type(module).__module__}."
             f"{type(module).__qualname__}"
         )
-    path = [type(module).__name__]
+    path = [_class_name(module)]
     found = module
-    while not isinstance(found, torch.nn.RNNBase):
+    while not isinstance(found, torch.nn.RNNBase) and scripted_kind(found) is None:
         first = next(iter(found.named_children()), None)
         if first is None:
             raise ValueError(
@@ -128,13 +151,15 @@ def find_recurrent(module: Any, function: str) -> Recurrent:
         owner = f"{'.'.join(path)}: {owner}"
     weight = next(iter(found.parameters()), None)
     dtype = str(weight.dtype).rsplit(".", 1)[-1] if weight is not None else "float32"
-    proj = int(getattr(found, "proj_size", 0) or 0)
+    # A TorchScript module (torch.jit.script/trace, or torch.jit.load) keeps its sizes apart.
+    sizes: Any = found if scripted_kind(found) is None else read_scripted(found, function)
+    proj = int(getattr(sizes, "proj_size", 0) or 0)
     stored = getattr(found, _STORED, None)
     return Recurrent(
-        module=found, kind=_kind(found), owner=owner, input_size=int(found.input_size),
-        hidden_size=int(found.hidden_size), out_size=proj or int(found.hidden_size),
-        num_layers=int(found.num_layers), directions=2 if found.bidirectional else 1,
-        batch_first=bool(found.batch_first), marker=_MARKERS.get(dtype, "Float"),
+        module=found, kind=_kind(found), owner=owner, input_size=int(sizes.input_size),
+        hidden_size=int(sizes.hidden_size), out_size=proj or int(sizes.hidden_size),
+        num_layers=int(sizes.num_layers), directions=2 if sizes.bidirectional else 1,
+        batch_first=bool(sizes.batch_first), marker=_MARKERS.get(dtype, "Float"),
         stored=stored if isinstance(stored, Stored) else None,
     )
 
@@ -185,8 +210,9 @@ def contract_of(module: torch.nn.Module, *, output: bool = False) -> Contract:
 
     ``contract_of(nn.LSTM(6, 64))`` is ``Float32[Array, "time batch 6"]``;
     with ``batch_first=True`` it is ``"batch time 6"``. A module built by
-    :func:`shapecontract.torch.LSTM` keeps the axis names it was built with. For the hidden
-    and cell states, see :func:`contracts_of`.
+    [`shapecontract.torch.LSTM`][shapecontract.torch.LSTM] keeps the axis names it was built
+    with. For the hidden and cell states, see
+    [`contracts_of`][shapecontract.torch.contracts_of].
     """
     if not isinstance(output, bool):
         raise TypeError(f"contract_of(): output must be True or False, got {output!r}")

@@ -311,7 +311,7 @@ def preflight(module: torch.nn.Module, x: Any, hx: Any = None, /, *, contract: A
       ``(32, 20, 6)`` tensor fits ``(time, batch, feature)`` as well as ``(batch, time,
       feature)``, so this is caught where something says which axis is the batch: a
       ``contract="batch time feat"``, a size such as ``batch=32``, a ``dims()`` block, or the
-      contract the module was built from by :func:`shapecontract.torch.LSTM`;
+      contract the module was built from by [`LSTM`][shapecontract.torch.LSTM];
     * a 2-D batch of vectors, which torch runs as one unbatched sequence: refused unless
       ``contract="time feat"`` says that one sequence is meant.
 
@@ -324,13 +324,15 @@ def preflight(module: torch.nn.Module, x: Any, hx: Any = None, /, *, contract: A
 
 
 def guard(module: torch.nn.Module, /, contract: Any = None, **sizes: int) -> RemovableHandle:
-    """Check every call of ``module`` as :func:`preflight` does, ``PackedSequence`` included.
+    """Check every call of ``module`` as [`preflight`][shapecontract.torch.preflight] does,
+    ``PackedSequence`` included.
 
     Registers a forward pre-hook and returns its handle: ``handle.remove()`` stops the
     checks. On a module that wraps its recurrent layer, the first argument of ``forward`` is
     checked, as what goes into that layer; on the recurrent module itself, ``hx`` too.
-    ``contract`` and ``sizes`` mean what they mean to :func:`preflight` and hold for every
-    call (``guard(model, batch=32)`` catches batch-first data in a time-major model; the last,
+    ``contract`` and ``sizes`` mean what they mean to
+    [`preflight`][shapecontract.torch.preflight] and hold for every call
+    (``guard(model, batch=32)`` catches batch-first data in a time-major model; the last,
     smaller batch of a loader would break it too). Errors name ``LSTM.forward`` (or the
     wrapping module's ``forward``) and its first parameter.
 
