@@ -32,6 +32,8 @@ class Contract:
         batch: the index of the batch axis, or None.
         time: the index of the time axis, or None.
         feature: the index of the feature axis, or None.
+        array: the array type as the annotation named it, for messages: ``"Array"``,
+            ``"np.ndarray"``, ``"torch.Tensor"``.
     """
 
     axes: tuple[Axis, ...]
@@ -44,6 +46,9 @@ class Contract:
     # dtypes seen and accepted, by id (the dtype object kept alive as the value): the compiled
     # checks test `id(x.dtype) in accepted_dtypes`, which no dtype's own __hash__ slows down.
     accepted_dtypes: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+    # How the annotation named its array type, for messages: Float[np.ndarray, "..."] is
+    # shown as written. @check enforces the type itself; the contract is the same.
+    array: str = field(default="Array", repr=False, compare=False)
 
     def accept_dtype(self, dtype: Any) -> None:
         """Remember an accepted dtype object (a bounded cache: odd dtypes take the slow path)."""
@@ -72,7 +77,8 @@ class Contract:
                 )
             raw = getattr(annotation, "dtypes", None)
             dtypes = tuple(raw) if isinstance(raw, (tuple, list)) else None
-            base = _cached(dim_str, marker, dtypes)
+            base = _cached(dim_str, marker, dtypes, _array_name(getattr(annotation,
+                                                                        "array_type", None)))
         if batch is None and time is None and feature is None:
             return base
         return base._with_roles(batch=batch, time=time, feature=feature)
@@ -166,7 +172,7 @@ class Contract:
         return tuple(out)
 
     def __str__(self) -> str:
-        return f'{self.dtype_marker}[Array, "{self.dims}"]'
+        return f'{self.dtype_marker}[{self.array}, "{self.dims}"]'
 
     def __repr__(self) -> str:
         roles = ", ".join(
@@ -200,19 +206,36 @@ class Contract:
                 if other != role and roles[other] == matches[0] and overrides[other] is None:
                     roles[other] = None
         return Contract(self.axes, self.dims, self.dtype_marker, self.dtypes,
-                        roles["batch"], roles["time"], roles["feature"])
+                        roles["batch"], roles["time"], roles["feature"], array=self.array)
 
 
 _CACHE: dict[tuple[Any, ...], Contract] = {}
 
 
-def _cached(dims: str, marker: str, dtypes: tuple[Any, ...] | None) -> Contract:
-    key = (dims, marker, dtypes)
+def _cached(dims: str, marker: str, dtypes: tuple[Any, ...] | None,
+            array: str = "Array") -> Contract:
+    key = (dims, marker, dtypes, array)
     contract = _CACHE.get(key)
     if contract is None:
         axes = parse_dims(dims)
-        contract = _CACHE[key] = Contract(axes, dims.strip(), marker, dtypes, *_roles(axes))
+        contract = _CACHE[key] = Contract(axes, dims.strip(), marker, dtypes, *_roles(axes),
+                                          array=array)
     return contract
+
+
+# The names users import these modules by, for a type shown as they wrote it.
+_MODULE_ALIASES = {"numpy": "np", "tensorflow": "tf"}
+
+
+def _array_name(array_type: Any) -> str:
+    """``np.ndarray``, ``torch.Tensor``, ``tf.Tensor``: an annotation's array type as a user
+    writes it; ``Array`` for shapecontract's own, jaxtyping's ``Any`` or a union."""
+    # jax.Array calls itself "jaxlib._jax.Array": its last part is the name users write.
+    name = array_type.__name__.rpartition(".")[2] if isinstance(array_type, type) else "Array"
+    if name == "Array":
+        return "Array"
+    top = array_type.__module__.partition(".")[0]
+    return f"{_MODULE_ALIASES.get(top, top)}.{name}"
 
 
 def _roles(axes: tuple[Axis, ...]) -> tuple[int | None, int | None, int | None]:

@@ -8,6 +8,9 @@
   can write the files a command reads), with this interpreter's ``bin`` directory first on
   PATH; the lines after a command are what it prints (stdout and stderr, as a terminal shows
   them).
+- A python block may end by raising, as a script ends: where its ```text block shows the
+  exception as Python prints it under a traceback (``shapecontract.ShapeContractError: ...``
+  and the lines after it), that is compared too; any other exception fails the test.
 - Every other fence (```bash, ```yaml, ```text on its own, ...) is shown, not run.
 
 Each python block is compiled as a file named ``example.py`` (in a directory named after the
@@ -24,6 +27,7 @@ import os
 import re
 import subprocess
 import sys
+import traceback
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -133,9 +137,16 @@ def _run_python(block: Block, page: str, namespace: dict[str, object]) -> list[M
     linecache.cache[filename] = (len(block.code), None, block.code.splitlines(True), filename)
     code = compile(block.code, filename, "exec", dont_inherit=True)
     buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        exec(code, namespace)
-    actual = normalise(buffer.getvalue())
+    raised = ""
+    try:
+        with contextlib.redirect_stdout(buffer):
+            exec(code, namespace)
+    except Exception as exc:
+        raised = "".join(traceback.format_exception_only(exc))
+        name = raised.partition(":")[0]  # as Python prints it: "shapecontract.ShapeContractError"
+        if block.output is None or f"{name}:" not in block.output:
+            raise
+    actual = normalise(buffer.getvalue() + raised)
     if block.output is None:
         return [Mismatch(page, block.line, "the python block", None, actual)] if actual else []
     expected = normalise(block.output)

@@ -6,7 +6,16 @@ import jaxtyping
 import numpy as np
 import pytest
 
-from shapecontract import Array, Contract, ContractSyntaxError, Float, Int, Shaped, check
+from shapecontract import (
+    Array,
+    Contract,
+    ContractSyntaxError,
+    Float,
+    Int,
+    ShapeContractError,
+    Shaped,
+    check,
+)
 
 
 def test_annotation_is_a_real_jaxtyping_annotation() -> None:
@@ -128,3 +137,21 @@ def test_size_names_include_names_only_arithmetic_uses() -> None:
     c = Contract.of("batch time sensors+sites")
     assert c.names == ("batch", "time")
     assert c.size_names == ("batch", "time", "sensors", "sites")
+
+
+def test_a_contract_names_its_array_type_as_the_annotation_wrote_it() -> None:
+    assert str(Contract.of(Float[np.ndarray, "batch feat"])) == 'Float[np.ndarray, "batch feat"]'
+    assert str(Contract.of(Float[Array, "batch feat"])) == 'Float[Array, "batch feat"]'
+    assert str(Contract.of(Float[jaxtyping.Array, "batch feat"])) == 'Float[Array, "batch feat"]'
+    # The same contract: only its name for the array type differs.
+    assert Contract.of(Float[np.ndarray, "batch feat"]) == Contract.of(Float[Array, "batch feat"])
+    kept = Contract.of(Float[np.ndarray, "t b f"], batch="b")
+    assert (str(kept), kept.batch) == ('Float[np.ndarray, "t b f"]', 1)
+
+    @check
+    def scale(x: Float[np.ndarray, "batch feat"]) -> None:
+        return None
+
+    with pytest.raises(ShapeContractError) as info:
+        scale(np.zeros(3))
+    assert 'contract: x: Float[np.ndarray, "batch feat"]' in str(info.value)

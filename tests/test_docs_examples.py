@@ -107,6 +107,18 @@ def test_harness_reports_wrong_output_unshown_output_and_failing_commands(
     page.write_text("```python\nraise KeyError('boom')\n```\n", encoding="utf-8")
     with pytest.raises(KeyError, match="boom"):
         run_page(page)
+    # A block may end by raising, as a script does, where its output shows the exception.
+    page.write_text("\n".join([
+        "```python", "print('first')", "raise ValueError('shown')", "```",
+        "```text", "first", "ValueError: shown", "```",
+        "```python", "raise ValueError('other')", "```",
+        "```text", "ValueError: shown", "```",
+    ]), encoding="utf-8")
+    assert [(m.line, m.actual) for m in run_page(page)] == [(10, "ValueError: other")]
+    page.write_text("```python\nraise KeyError('unshown')\n```\n```text\nValueError: x\n```\n",
+                    encoding="utf-8")
+    with pytest.raises(KeyError, match="unshown"):
+        run_page(page)
 
 
 def test_harness_normalises_only_what_varies() -> None:
@@ -199,3 +211,11 @@ def test_nav_lists_every_page_and_only_pages_that_exist_or_are_promised() -> Non
     assert present <= listed, f"pages not in the nav: {sorted(present - listed)}"
     # performance.md is written with the benchmarks; every other page must exist.
     assert listed - present <= {"performance.md"}, sorted(listed - present)
+
+
+def test_readme_examples_print_what_it_shows(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _fresh_frameworks()
+    mismatches = run_page(ROOT / "README.md")
+    assert not mismatches, "\n\n".join(map(str, mismatches))

@@ -13,7 +13,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence  # noqa: E40
 from torch.utils.data import DataLoader, Dataset  # noqa: E402
 
 import shapecontract.torch as sct  # noqa: E402
-from shapecontract import Array, Float, ShapeContractError, dims  # noqa: E402
+from shapecontract import Array, Float, Float32, ShapeContractError, dims  # noqa: E402
 
 LENGTHS = (5, 9, 3, 7, 4, 8, 6, 2)
 
@@ -235,3 +235,22 @@ def test_a_checked_loader_packs_into_an_lstm_that_trains() -> None:
             total += loss.item()
         epoch_losses.append(total)
     assert epoch_losses[-1] < epoch_losses[0] * 0.8
+
+
+def test_a_batch_of_alike_samples_is_checked_by_its_first_yet_any_odd_one_is_named() -> None:
+    # Samples with sample 0's type, dtype and sizes (lengths aside) skip the full check; each
+    # kind of difference must still reach it and be named.
+    collate = sct.pad_collate(Float32[Array, "batch time feat"])
+    alike = [torch.randn(n, 6) for n in (4, 9, 2, 7, 5)]
+    x, lengths = collate(alike)
+    assert x.shape == (5, 9, 6) and lengths.tolist() == [4, 9, 2, 7, 5]
+    odd_ones = {"size": torch.randn(3, 7), "dtype": torch.randn(3, 6, dtype=torch.float64),
+                "rank": torch.randn(3, 6, 1)}
+    for kind, odd in odd_ones.items():
+        err = _raised(lambda odd=odd: collate([*alike, odd]))
+        assert (err.kind, err.argument) == (kind, "sample[5]"), str(err)
+    err = _raised(lambda: collate([*alike, torch.randn(0, 6)]))
+    assert (err.argument, err.actual) == ("sample[5]", 0)
+    with dims(time=4):
+        err = _raised(lambda: collate(alike))
+    assert (err.argument, err.axis, err.expected, err.actual) == ("sample[1]", "time", 4, 9)
