@@ -70,3 +70,12 @@ def test_a_scripted_module_with_no_recurrent_layer_is_refused_by_its_class_name(
     with pytest.raises(ValueError, match=r"Sequential \(TorchScript\) is not a recurrent "
                                          r"module .* \(Sequential -> 0\)"):
         sct.contract_of(torch.jit.script(nn.Sequential(nn.Linear(3, 4))))
+
+
+@pytest.mark.parametrize("how", ["script", "trace"])
+def test_guard_refuses_a_torchscript_module_and_says_to_use_preflight(
+        how: str, tmp_path: pathlib.Path) -> None:
+    module = saved(nn.LSTM(6, 16, batch_first=True), how, (2, 5, 6), tmp_path)
+    with pytest.raises(TypeError, match=r"TorchScript module, which runs no Python hooks.*"
+                                        r"shapecontract\.torch\.preflight\(module, x\)"):
+        sct.guard(module)

@@ -212,7 +212,9 @@ def contract_of(module: torch.nn.Module, *, output: bool = False) -> Contract:
     with ``batch_first=True`` it is ``"batch time 6"``. A module built by
     [`shapecontract.torch.LSTM`][shapecontract.torch.LSTM] keeps the axis names it was built
     with. For the hidden and cell states, see
-    [`contracts_of`][shapecontract.torch.contracts_of].
+    [`contracts_of`][shapecontract.torch.contracts_of]. TorchScript modules (scripted or
+    traced, saved and loaded with ``torch.jit.load``) are read too; TorchScript keeps no axis
+    names, so theirs read ``"batch time 6"``.
     """
     if not isinstance(output, bool):
         raise TypeError(f"contract_of(): output must be True or False, got {output!r}")

@@ -349,6 +349,13 @@ def guard(module: torch.nn.Module, /, contract: Any = None, **sizes: int) -> Rem
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"guard(): expected a torch.nn.Module, got "
                         f"{type(module).__module__}.{type(module).__qualname__}")
+    if isinstance(module, torch.jit.ScriptModule):
+        raise TypeError(
+            f"guard(): {type(module).__name__} is a TorchScript module, which runs no Python "
+            f"hooks (torch refuses register_forward_pre_hook on it); check each batch with "
+            f"shapecontract.torch.preflight(module, x) before calling it, or guard the "
+            f"module before scripting it"
+        )
     params = list(inspect.signature(module.forward).parameters)
     x_label = params[0] if params else "input"
     rnn = find_recurrent(module, "guard")
