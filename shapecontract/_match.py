@@ -93,7 +93,7 @@ def check_slots(function: str, slots: Iterable[tuple[Slot, Any]], bindings: Bind
             raise _type_error(function, label, slot.contract, item, others(label),
                               slot.array_types)
         _check_value(function, label, slot.contract, item, bindings, deferred,
-                     functools.partial(others, label))
+                     functools.partial(others, label), start)
     for label, contract, value, index, axis, size in deferred:
         _check_expr(function, label, contract, value, index, axis, size, bindings)
     return bindings
@@ -108,14 +108,16 @@ def _expand(slot: Slot, value: Any) -> Iterable[tuple[str, Any]]:
 
 
 def _check_value(function: str, label: str, contract: Contract, value: Any,
-                 bindings: Bindings, deferred: list[Any], context: Callable[[], Bindings]) -> None:
-    """Check one value; ``context`` gives, on failure only, the sizes its hint must respect."""
+                 bindings: Bindings, deferred: list[Any], context: Callable[[], Bindings],
+                 preset: Bindings) -> None:
+    """Check one value; ``context`` gives, on failure only, the sizes its hint must respect,
+    and ``preset`` those bound before any value of this call (dims(), a model, by hand)."""
     if not is_array(value):
         raise _type_error(function, label, contract, value, context())
     shape = shape_of(value)
     if shape is not None:
         if not _rank_fits(contract, len(shape)):
-            raise _rank_error(function, label, contract, value, shape, context())
+            raise _rank_error(function, label, contract, value, shape, context(), preset)
         exprs: list[tuple[int, Axis, Any]] = []
         conflict = bind_shape(contract, shape, bindings, _origin(function, label), exprs)
         if conflict is not None:
@@ -134,7 +136,8 @@ def _rank_fits(contract: Contract, rank: int) -> bool:
 
 
 def _rank_error(function: str, label: str, contract: Contract, value: Any,
-                shape: tuple[int | None, ...], context: Bindings) -> ShapeContractError:
+                shape: tuple[int | None, ...], context: Bindings,
+                preset: Bindings) -> ShapeContractError:
     n = len(contract.axes)
     variadic = contract.variadic_index is not None
     needs = f"at least {n - 1}" if variadic else f"{n}"
@@ -144,7 +147,7 @@ def _rank_error(function: str, label: str, contract: Contract, value: Any,
         hint = _hints.rank_hint(value, _var(label), _expected_shape(contract, context), roles,
                                 _fits(contract, context))
         if hint is None:
-            hint = _reshape_past_others(function, label, contract, value, context)
+            hint = _reshape_past_others(label, contract, value, context, preset)
     axes = "axis" if len(shape) == 1 else "axes"
     return _error(
         "rank", function, label, None, None, needs if variadic else n,
@@ -154,8 +157,8 @@ def _rank_error(function: str, label: str, contract: Contract, value: Any,
     )
 
 
-def _reshape_past_others(function: str, label: str, contract: Contract, value: Any,
-                         context: Bindings) -> str | None:
+def _reshape_past_others(label: str, contract: Contract, value: Any, context: Bindings,
+                         preset: Bindings) -> str | None:
     """The reshape that works once the other arguments follow it, when sizes they set rule
     out every fix: labels flattened like x (one per step) set the batch to x's row count.
     Only a reshape that splits a flattened axis by the sizes a model or dims() fixed: adding
@@ -165,7 +168,7 @@ def _reshape_past_others(function: str, label: str, contract: Contract, value: A
     if shape is None or len(shape) >= len(contract.axes):
         return None
     others = {name: origin for name, origin in context.origins.items()
-              if name in contract.size_names and _bound_by_a_value(function, origin)}
+              if name in contract.size_names and name not in preset.sizes}
     if not others:
         return None
     loose = context.copy()
@@ -428,11 +431,6 @@ def _origin(function: str, label: str) -> Callable[[int], str]:
     else:
         place = f"argument '{label}'"
     return lambda index: f"{place} axis {index}"
-
-
-def _bound_by_a_value(function: str, origin: str) -> bool:
-    """Whether an origin ``_origin`` wrote: a size another value set, not dims() or a model."""
-    return origin.startswith(("argument '", f"{function}() return value", "check_shape("))
 
 
 def _expected_shape(contract: Contract, bindings: Bindings) -> tuple[int | None, ...]:
