@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from shapecontract._demo import native_stderr_silenced
+from shapecontract._quiet import native_stderr_silenced
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

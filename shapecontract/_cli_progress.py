@@ -97,7 +97,7 @@ def importing(name: str, *, transient: bool = False) -> Iterator[None]:
 def import_framework(name: str, module: str, *, transient: bool = False) -> ModuleType:
     """Import ``module`` (``keras``, ``torch``) with a progress line and TensorFlow's native
     start-up lines silenced; ImportError if it is not installed."""
-    from ._loading import quiet
+    from ._quiet import quiet
 
     already = sys.modules.get(module)
     if already is not None:

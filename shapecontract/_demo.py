@@ -7,19 +7,16 @@ the demo runs each pipeline and returns what shapecontract says at the boundary.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import sys
 import time
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import Array, Float, Int, ShapeContractError, check, dims
+from ._quiet import native_stderr_silenced, quiet
 
 MACHINES, STEPS, SENSORS, SITES = 100, 1440, 3, 3
 
@@ -133,30 +130,12 @@ class Outcome:
     seconds: float
 
 
-@contextlib.contextmanager
-def native_stderr_silenced() -> Iterator[None]:
-    """Silence file descriptor 2 while a framework loads: TensorFlow's C++ start-up lines
-    ignore a TF_CPP_MIN_LOG_LEVEL set from Python and would land mid-demo."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def run_comparison(comparison: Comparison) -> Outcome:
     with native_stderr_silenced():
         state = comparison.prepare()
-    # What the framework says is its error; its warnings and native log lines (tf.data's
-    # "Local rendezvous is aborting") would land in the middle of the demo's output.
-    with native_stderr_silenced(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    # What the framework says is its error; its warnings and native log lines would land in
+    # the middle of the demo's output.
+    with quiet():
         start = time.perf_counter()
         try:
             said = comparison.run_framework(state)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ._cli_progress import import_framework
-from ._loading import Unreadable, existing, one_line, quiet, sniff
+from ._loading import Unreadable, existing, one_line, sniff
+from ._quiet import quiet
 
 Framework = Literal["keras", "torch"]
 

@@ -8,13 +8,9 @@ A ``.keras`` model is a zip with ``config.json``; ``torch.save`` writes a zip wi
 
 from __future__ import annotations
 
-import contextlib
-import os
 import pathlib
 import re
-import warnings
 import zipfile
-from collections.abc import Iterator
 from typing import Literal
 
 Kind = Literal["keras", "keras-h5", "torchscript", "torch", "npy", "npz", "text", "unknown"]
@@ -111,15 +107,3 @@ def one_line(exc: BaseException) -> str:
     if len(text) > 300:
         text = text[:297] + "..."
     return text or type(exc).__name__
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """No Python warnings and no native lines on stderr while a framework loads a file
-    (Keras warns about optimizer variables it skips; TensorFlow logs from C++)."""
-    from ._demo import native_stderr_silenced
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with warnings.catch_warnings(), native_stderr_silenced():
-        warnings.simplefilter("ignore")
-        yield
